@@ -1,0 +1,82 @@
+use std::io::{BufRead, BufReader};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{AuditLog, AuditRecord};
+use crate::store::{open_private, StoreError};
+
+/// What reading the trail found.
+#[derive(Debug, Default)]
+pub struct AuditRead {
+    pub records: Vec<AuditRecord>,
+    /// Lines that did not parse (counted, never echoed: they might hold
+    /// anything).
+    pub unreadable_lines: usize,
+}
+
+/// Records at or after `since`, oldest first.
+pub fn read_since(log: &AuditLog, since: Option<DateTime<Utc>>) -> Result<AuditRead, StoreError> {
+    let path = log.path();
+    let file = match open_private(path) {
+        Ok(f) => f,
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(AuditRead::default());
+        }
+        Err(e) => return Err(e),
+    };
+    let mut read = AuditRead::default();
+    for line in BufReader::new(file).lines() {
+        let line = line.map_err(|e| StoreError::io(path, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<AuditRecord>(&line) {
+            Ok(r) if since.is_none_or(|s| r.ts >= s) => read.records.push(r),
+            Ok(_) => {}
+            Err(_) => read.unreadable_lines += 1,
+        }
+    }
+    Ok(read)
+}
+
+/// `90s`, `15m`, `1h`, `2d`, `1w`, or combinations such as `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a duration; use e.g. 30s, 15m, 1h, 2d, 1h30m");
+    let mut total = Duration::zero();
+    let mut digits = String::new();
+    for ch in text.trim().chars() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            continue;
+        }
+        let n: i64 = digits.parse().map_err(|_| bad())?;
+        digits.clear();
+        total += match ch {
+            's' => Duration::seconds(n),
+            'm' => Duration::minutes(n),
+            'h' => Duration::hours(n),
+            'd' => Duration::days(n),
+            'w' => Duration::weeks(n),
+            _ => return Err(bad()),
+        };
+    }
+    if !digits.is_empty() || total <= Duration::zero() {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_the_forms_operators_type() {
+        assert_eq!(parse_duration("1h").unwrap(), Duration::hours(1));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::minutes(90));
+        assert_eq!(parse_duration("2d").unwrap(), Duration::days(2));
+        for bad in ["", "h", "10", "5x", "0s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+}

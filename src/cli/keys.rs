@@ -1,0 +1,99 @@
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+
+use super::secret_input::read_secret;
+use super::{exit, Context, Failure};
+use crate::audit::{AuditRecord, Event, Outcome};
+use crate::model::{validate_name, Credential, Kind};
+use crate::store::{StoreError, DEFAULT_LOCK_TIMEOUT};
+
+/// `credtop add-key NAME`: a new API key or PAT, the secret from stdin.
+pub fn add(
+    ctx: &Context,
+    name: &str,
+    provider: Option<String>,
+    kind: Kind,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<ExitCode, Failure> {
+    validate_name(name).map_err(|e| Failure::new(exit::USAGE, e))?;
+    if !matches!(kind, Kind::ApiKey | Kind::Pat) {
+        return Err(Failure::new(
+            exit::USAGE,
+            "add-key stores api_key or pat credentials; OAuth credentials come from `credtop login`",
+        ));
+    }
+    let store = ctx.store()?;
+    let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
+    match store.load(name) {
+        Err(StoreError::NotFound { .. }) => {}
+        Ok(_) => {
+            return Err(Failure::new(
+                exit::ERROR,
+                format!("{name} already exists; replace its secret with `credtop rotate {name}`"),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let secret = read_secret(&format!("Secret for {name} (input hidden)"))?;
+    let cred = Credential {
+        name: name.to_string(),
+        kind,
+        provider: provider.unwrap_or_else(|| name.to_string()),
+        account: None,
+        scopes: Vec::new(),
+        created_at: Utc::now(),
+        expires_at,
+        secret,
+        refresh_token: None,
+        token_type: None,
+        source: store.source(),
+    };
+    store.save(&cred)?;
+    ctx.audit
+        .record(AuditRecord::new(Event::CredentialAdded, ctx.actor, Outcome::Ok).about(&cred));
+    eprintln!(
+        "Stored {name} ({}, fingerprint {}).",
+        kind.as_str(),
+        cred.secret.fingerprint()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `credtop rotate NAME` for keys and PATs: the new secret replaces the old
+/// atomically; nothing that reads it through credtop needs a restart.
+pub fn rotate(ctx: &Context, name: &str, expires_at: Option<DateTime<Utc>>) -> Result<ExitCode, Failure> {
+    let store = ctx.store()?;
+    let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
+    let old = store.load(name)?;
+    if matches!(old.kind, Kind::OAuth | Kind::Cloud) {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("{name} is an OAuth credential: rotate it by logging in again (`credtop login {}`)", old.provider),
+        ));
+    }
+    let secret = read_secret(&format!("New secret for {name} (input hidden)"))?;
+    if secret == old.secret {
+        return Err(Failure::new(exit::USAGE, "the new secret is the same as the old one"));
+    }
+    let new = Credential {
+        secret,
+        created_at: Utc::now(),
+        expires_at,
+        ..old.clone()
+    };
+    store.save(&new)?;
+    ctx.audit.record(
+        AuditRecord::new(Event::Rotate, ctx.actor, Outcome::Ok)
+            .about(&new)
+            .old_fingerprint(old.secret.fingerprint())
+            .detail("old secret retired locally; revoke it at the provider"),
+    );
+    eprintln!(
+        "Rotated {name}: {} -> {}. The old secret still works at {} until you revoke it there.",
+        old.secret.fingerprint(),
+        new.secret.fingerprint(),
+        old.provider
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,187 @@
+//! Argument parsing and the non-interactive commands.
+
+mod audit_cmd;
+mod check;
+mod keys;
+mod logout;
+mod secret_input;
+mod status;
+mod token;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use status::{collect_rows, StatusRow};
+
+use crate::audit::{Actor, AuditLog};
+use crate::store::{resolve_home, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "credtop",
+    version,
+    about = "Keeps an AI agent's credentials alive: a dashboard and a CLI over one refresh engine",
+    long_about = None
+)]
+pub struct Cli {
+    /// The credential home (default: $CREDTOP_HOME, else ~/.agent).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every credential with its status, zone and time to expiry.
+    Status {
+        /// One JSON array, one object per credential.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a valid access token (or key) for NAME, alone, on stdout.
+    Token { name: String },
+    /// Pre-flight: exit 0 when all is safe, 1 when something is in its danger
+    /// zone, 2 when something is expired, revoked or needs login.
+    Check,
+    /// Store an API key or PAT read from stdin (never from the command line).
+    AddKey {
+        name: String,
+        /// Who issued it (default: the name).
+        #[arg(long)]
+        provider: Option<String>,
+        /// api_key or pat.
+        #[arg(long, default_value = "api_key")]
+        kind: crate::model::Kind,
+        /// When it expires (RFC 3339), if it does.
+        #[arg(long, value_name = "TIME")]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Replace a key or PAT with a new one read from stdin; the old
+    /// fingerprint and the new are audited.
+    Rotate {
+        name: String,
+        /// When the new secret expires (RFC 3339), if it does.
+        #[arg(long, value_name = "TIME")]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Delete local credentials (all, or those of PROVIDER) and say which.
+    Logout {
+        /// A provider or credential name; all credentials when omitted.
+        provider: Option<String>,
+        /// Only OAuth credentials; keep API keys and PATs.
+        #[arg(long)]
+        oauth_only: bool,
+        /// Do not ask for confirmation when removing everything.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Read the audit trail.
+    Audit {
+        #[arg(long)]
+        json: bool,
+        /// Only records newer than this (e.g. 15m, 1h, 2d).
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+    },
+}
+
+/// What a command ends with: an exit code, with what to say on stderr.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError::*;
+        let code = match &e {
+            NotFound { .. } => exit::NOT_FOUND,
+            LockTimeout { .. } => exit::TRANSIENT,
+            _ => exit::ERROR,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+/// Exit codes of the non-interactive commands.
+pub mod exit {
+    /// Anything not listed below.
+    pub const ERROR: u8 = 1;
+    /// Needs the operator: expired, revoked, needs login (as `check`'s 2).
+    pub const NEEDS_ACTION: u8 = 2;
+    /// No such credential.
+    pub const NOT_FOUND: u8 = 3;
+    /// Try again later: network, 5xx, rate limit, a lock held too long.
+    pub const TRANSIENT: u8 = 4;
+    /// Bad usage (clap's own convention).
+    pub const USAGE: u8 = 64;
+}
+
+/// Everything a command needs about where it runs.
+pub struct Context {
+    pub home: PathBuf,
+    pub audit: AuditLog,
+    pub actor: Actor,
+}
+
+impl Context {
+    pub fn new(home: Option<&std::path::Path>) -> Self {
+        let home = resolve_home(home);
+        Context {
+            audit: AuditLog::new(&home),
+            home,
+            actor: Actor::Cli,
+        }
+    }
+
+    pub fn store(&self) -> Result<Store, Failure> {
+        Store::open(&self.home).map_err(Failure::from)
+    }
+}
+
+/// Runs one non-interactive command.
+pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Status { json } => status::run(ctx, json),
+        Command::Token { name } => token::run(ctx, &name),
+        Command::Check => check::run(ctx),
+        Command::AddKey {
+            name,
+            provider,
+            kind,
+            expires_at,
+        } => keys::add(ctx, &name, provider, kind, expires_at),
+        Command::Rotate { name, expires_at } => keys::rotate(ctx, &name, expires_at),
+        Command::Logout {
+            provider,
+            oauth_only,
+            yes,
+        } => logout::run(ctx, provider.as_deref(), oauth_only, yes),
+        Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
+    }
+}
+
+/// `3h 12m`, `45s`, `2d 4h`: a duration for people.
+pub fn human_duration(d: chrono::Duration) -> String {
+    let s = d.num_seconds().unsigned_abs();
+    let (days, hours, mins, secs) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => format!("{secs}s"),
+        (0, 0, _) => format!("{mins}m {secs:02}s"),
+        (0, _, _) => format!("{hours}h {mins:02}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}

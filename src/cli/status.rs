@@ -1,0 +1,123 @@
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{human_duration, Context, Failure};
+use crate::model::{Credential, Status, Zone};
+use crate::store::Store;
+
+/// One credential as `status --json` shows it (the Contracts' fields and a
+/// few more). Built from a credential; holds no secret, only a fingerprint.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub provider: String,
+    pub account: Option<String>,
+    pub status: Status,
+    pub zone: Zone,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub remaining_seconds: Option<i64>,
+    pub source: String,
+    pub refresh_point: Option<DateTime<Utc>>,
+    pub refreshable: bool,
+    pub scopes: Vec<String>,
+    pub fingerprint: String,
+    pub age_days: i64,
+    /// Set when a credential without expiry is past its rotation age.
+    pub rotation_due: bool,
+}
+
+impl StatusRow {
+    pub fn new(c: &Credential, now: DateTime<Utc>, refresh_at: Option<f64>, rotation_age_days: i64) -> Self {
+        let life = c.lifetime(refresh_at);
+        let zone = life.zone(now);
+        let age = life.age(now);
+        StatusRow {
+            name: c.name.clone(),
+            kind: c.kind.as_str(),
+            provider: c.provider.clone(),
+            account: c.account.clone(),
+            status: c.status(now, refresh_at),
+            zone,
+            created_at: c.created_at,
+            expires_at: c.expires_at,
+            remaining_seconds: life.remaining(now).map(|d| d.num_seconds()),
+            source: c.source.label().to_string(),
+            refresh_point: life.refresh_point(),
+            refreshable: c.is_refreshable(),
+            scopes: c.scopes.clone(),
+            fingerprint: c.secret.fingerprint().0,
+            age_days: age.num_days(),
+            rotation_due: zone == Zone::None && age >= Duration::days(rotation_age_days),
+        }
+    }
+
+    /// "in 42m 10s", "3h 02m ago", or the age of a key without expiry.
+    pub fn expiry_text(&self) -> String {
+        match self.remaining_seconds {
+            Some(s) if s > 0 => format!("in {}", human_duration(Duration::seconds(s))),
+            Some(s) => format!("{} ago", human_duration(Duration::seconds(s))),
+            None => format!("no expiry, {}d old", self.age_days),
+        }
+    }
+}
+
+/// Every credential in the store as rows, plus the problems met reading it.
+pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
+    let listing = store.list();
+    let rotation = store.config().rotation_age_days();
+    let rows = listing
+        .credentials
+        .iter()
+        .map(|c| StatusRow::new(c, now, None, rotation))
+        .collect();
+    let problems = listing.problems.iter().map(|e| e.to_string()).collect();
+    (rows, problems)
+}
+
+pub fn run(ctx: &Context, json: bool) -> Result<ExitCode, Failure> {
+    let store = ctx.store()?;
+    let (rows, problems) = collect_rows(&store, Utc::now());
+    for p in &problems {
+        eprintln!("credtop: {p}");
+    }
+    if json {
+        let text = serde_json::to_string_pretty(&rows).expect("rows serialize");
+        println!("{text}");
+    } else {
+        print_table(&rows);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table(rows: &[StatusRow]) {
+    if rows.is_empty() {
+        println!("No credentials yet. Add a key with `credtop add-key NAME < keyfile`,");
+        println!("or describe a provider in providers.toml and run `credtop login PROVIDER`.");
+        return;
+    }
+    let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let prov_w = rows.iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
+    println!(
+        "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  EXPIRES",
+        "NAME", "KIND", "PROVIDER", "STATUS", "ZONE"
+    );
+    for r in rows {
+        let mut expiry = r.expiry_text();
+        if r.rotation_due {
+            expiry.push_str(" (rotation due)");
+        }
+        println!(
+            "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {}",
+            r.name,
+            r.kind,
+            r.provider,
+            r.status.as_str(),
+            r.zone.as_str(),
+            expiry
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! credtop keeps an AI agent's credentials alive: a store, an OAuth client,
+//! a proactive refresh engine, a dashboard and a CLI over one engine.
+
+pub mod audit;
+pub mod cli;
+pub mod logging;
+pub mod model;
+pub mod store;

@@ -1,0 +1,72 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Everything the store can refuse or fail at. No variant carries a secret:
+/// parse errors keep only their position, never the offending value.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path} is accessible by group or others (mode {mode:04o}); credtop refuses to use it. Fix: chmod {want:o} {path}"
+    )]
+    InsecurePermissions { path: PathBuf, mode: u32, want: u32 },
+
+    #[error("no credential named {name:?} in {home}; `credtop status` lists what there is")]
+    NotFound { name: String, home: PathBuf },
+
+    #[error("{path}: malformed credential file ({reason}); it was left untouched: fix or remove it")]
+    Malformed { path: PathBuf, reason: String },
+
+    #[error("invalid credential name: {0}")]
+    InvalidName(String),
+
+    #[error(
+        "credential {name:?} is locked by another credtop process; gave up after {waited:?} (lock file {path})"
+    )]
+    LockTimeout {
+        name: String,
+        path: PathBuf,
+        waited: Duration,
+    },
+
+    #[error(
+        "the OS keyring is unavailable: {reason}. config.toml asks for store = \"keyring\"; start a Secret Service (e.g. gnome-keyring) or set store = \"file\""
+    )]
+    KeyringUnavailable { reason: String },
+
+    #[error("OS keyring: {0}")]
+    Keyring(String),
+
+    #[error("{path}: {reason}")]
+    Config { path: PathBuf, reason: String },
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A parse error's category and position, without the text it quotes
+    /// (serde_json quotes the offending value, which may be a token).
+    pub fn malformed_json(path: &Path, e: &serde_json::Error) -> Self {
+        let what = match e.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "not valid JSON",
+            serde_json::error::Category::Data => "a field has the wrong type or is missing",
+            serde_json::error::Category::Eof => "truncated JSON",
+        };
+        StoreError::Malformed {
+            path: path.to_path_buf(),
+            reason: format!("{what} at line {} column {}", e.line(), e.column()),
+        }
+    }
+}
