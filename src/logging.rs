@@ -10,7 +10,9 @@ use tracing_subscriber::EnvFilter;
 /// directory cannot be made private: logging must never stop a command.
 pub fn init(home: &Path) -> bool {
     let dir = home.join("logs");
-    if crate::store::ensure_private_dir(home).is_err() || crate::store::ensure_private_dir(&dir).is_err() {
+    if crate::store::ensure_private_dir(home).is_err()
+        || crate::store::ensure_private_dir(&dir).is_err()
+    {
         return false;
     }
     let appender = tracing_appender::rolling::daily(&dir, "credtop.log");

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use query::{parse_duration, read_since, AuditRead};
+pub use query::{AuditRead, parse_duration, read_since};
 
 use crate::model::{Credential, FailureKind, Fingerprint};
-use crate::store::{open_append_0600, StoreError};
+use crate::store::{StoreError, open_append_0600};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

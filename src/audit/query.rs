@@ -3,7 +3,7 @@ use std::io::{BufRead, BufReader};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{AuditLog, AuditRecord};
-use crate::store::{open_private, StoreError};
+use crate::store::{StoreError, open_private};
 
 /// What reading the trail found.
 #[derive(Debug, Default)]

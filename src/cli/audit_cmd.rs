@@ -2,13 +2,15 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 
-use super::{exit, Context, Failure};
-use crate::audit::{parse_duration, read_since, AuditRecord};
+use super::{Context, Failure, exit};
+use crate::audit::{AuditRecord, parse_duration, read_since};
 
 /// `credtop audit [--json] [--since 1h]`.
 pub fn run(ctx: &Context, json: bool, since: Option<&str>) -> Result<ExitCode, Failure> {
     let since = match since {
-        Some(text) => Some(Utc::now() - parse_duration(text).map_err(|e| Failure::new(exit::USAGE, e))?),
+        Some(text) => {
+            Some(Utc::now() - parse_duration(text).map_err(|e| Failure::new(exit::USAGE, e))?)
+        }
         None => None,
     };
     let read = read_since(&ctx.audit, since)?;

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 
-use super::{collect_rows, Context, Failure, StatusRow};
+use super::{Context, Failure, StatusRow, collect_rows};
 use crate::model::Zone;
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
@@ -21,7 +21,10 @@ pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
         }
     }
     if worst == 0 {
-        println!("OK: {} credentials, none expired or in the danger zone", rows.len());
+        println!(
+            "OK: {} credentials, none expired or in the danger zone",
+            rows.len()
+        );
     }
     Ok(ExitCode::from(worst))
 }
@@ -48,7 +51,10 @@ pub fn verdict(r: &StatusRow) -> Option<(u8, String)> {
         ));
     }
     match r.zone {
-        Zone::Expired => Some((2, format!("CRITICAL {}: expired {}; {fix}", r.name, r.expiry_text()))),
+        Zone::Expired => Some((
+            2,
+            format!("CRITICAL {}: expired {}; {fix}", r.name, r.expiry_text()),
+        )),
         Zone::Danger => Some((
             1,
             format!(

@@ -3,10 +3,10 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 
 use super::secret_input::read_secret;
-use super::{exit, Context, Failure};
+use super::{Context, Failure, exit};
 use crate::audit::{AuditRecord, Event, Outcome};
-use crate::model::{validate_name, Credential, Kind};
-use crate::store::{StoreError, DEFAULT_LOCK_TIMEOUT};
+use crate::model::{Credential, Kind, validate_name};
+use crate::store::{DEFAULT_LOCK_TIMEOUT, StoreError};
 
 /// `credtop add-key NAME`: a new API key or PAT, the secret from stdin.
 pub fn add(
@@ -62,19 +62,29 @@ pub fn add(
 
 /// `credtop rotate NAME` for keys and PATs: the new secret replaces the old
 /// atomically; nothing that reads it through credtop needs a restart.
-pub fn rotate(ctx: &Context, name: &str, expires_at: Option<DateTime<Utc>>) -> Result<ExitCode, Failure> {
+pub fn rotate(
+    ctx: &Context,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
     let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
     let old = store.load(name)?;
     if matches!(old.kind, Kind::OAuth | Kind::Cloud) {
         return Err(Failure::new(
             exit::USAGE,
-            format!("{name} is an OAuth credential: rotate it by logging in again (`credtop login {}`)", old.provider),
+            format!(
+                "{name} is an OAuth credential: rotate it by logging in again (`credtop login {}`)",
+                old.provider
+            ),
         ));
     }
     let secret = read_secret(&format!("New secret for {name} (input hidden)"))?;
     if secret == old.secret {
-        return Err(Failure::new(exit::USAGE, "the new secret is the same as the old one"));
+        return Err(Failure::new(
+            exit::USAGE,
+            "the new secret is the same as the old one",
+        ));
     }
     let new = Credential {
         secret,

@@ -1,14 +1,19 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use super::{exit, Context, Failure};
+use super::{Context, Failure, exit};
 use crate::audit::{AuditRecord, Event, Outcome};
 use crate::model::{Credential, Kind};
 use crate::store::DEFAULT_LOCK_TIMEOUT;
 
 /// `credtop logout [PROVIDER] [--oauth-only]`: delete local credentials and
 /// say exactly which.
-pub fn run(ctx: &Context, provider: Option<&str>, oauth_only: bool, yes: bool) -> Result<ExitCode, Failure> {
+pub fn run(
+    ctx: &Context,
+    provider: Option<&str>,
+    oauth_only: bool,
+    yes: bool,
+) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
     let listing = store.list();
     let chosen: Vec<&Credential> = listing
@@ -18,11 +23,19 @@ pub fn run(ctx: &Context, provider: Option<&str>, oauth_only: bool, yes: bool) -
         .filter(|c| !oauth_only || c.kind == Kind::OAuth)
         .collect();
     if chosen.is_empty() {
-        let what = provider.map_or("credentials".to_string(), |p| format!("credentials for {p:?}"));
-        return Err(Failure::new(exit::NOT_FOUND, format!("no {what} to log out")));
+        let what = provider.map_or("credentials".to_string(), |p| {
+            format!("credentials for {p:?}")
+        });
+        return Err(Failure::new(
+            exit::NOT_FOUND,
+            format!("no {what} to log out"),
+        ));
     }
     if provider.is_none() && !yes && !confirm_all(chosen.len())? {
-        return Err(Failure::new(exit::ERROR, "logout cancelled; nothing was removed"));
+        return Err(Failure::new(
+            exit::ERROR,
+            "logout cancelled; nothing was removed",
+        ));
     }
     let mut failed = 0;
     for cred in chosen {
@@ -36,7 +49,12 @@ pub fn run(ctx: &Context, provider: Option<&str>, oauth_only: bool, yes: bool) -
                         .about(&c)
                         .detail("deleted locally"),
                 );
-                println!("Removed {} ({}, {}).", c.name, c.kind.as_str(), c.provider_account());
+                println!(
+                    "Removed {} ({}, {}).",
+                    c.name,
+                    c.kind.as_str(),
+                    c.provider_account()
+                );
             }
             Err(e) => {
                 failed += 1;

@@ -13,10 +13,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use status::{collect_rows, StatusRow};
+pub use status::{StatusRow, collect_rows};
 
 use crate::audit::{Actor, AuditLog};
-use crate::store::{resolve_home, Store};
+use crate::store::{Store, resolve_home};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,6 +1,6 @@
 use std::io::{BufRead, IsTerminal, Write};
 
-use super::{exit, Failure};
+use super::{Failure, exit};
 use crate::model::Secret;
 
 /// Reads one secret from stdin: masked (echo off) when stdin is a terminal,
@@ -17,10 +17,12 @@ pub fn read_secret(prompt: &str) -> Result<Secret, Failure> {
         None
     };
     let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Failure::new(exit::ERROR, format!("cannot read the secret from stdin: {e}")))?;
+    stdin.lock().read_line(&mut line).map_err(|e| {
+        Failure::new(
+            exit::ERROR,
+            format!("cannot read the secret from stdin: {e}"),
+        )
+    })?;
     if interactive {
         eprintln!();
     }

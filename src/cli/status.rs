@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::{human_duration, Context, Failure};
+use super::{Context, Failure, human_duration};
 use crate::model::{Credential, Status, Zone};
 use crate::store::Store;
 
@@ -31,7 +31,12 @@ pub struct StatusRow {
 }
 
 impl StatusRow {
-    pub fn new(c: &Credential, now: DateTime<Utc>, refresh_at: Option<f64>, rotation_age_days: i64) -> Self {
+    pub fn new(
+        c: &Credential,
+        now: DateTime<Utc>,
+        refresh_at: Option<f64>,
+        rotation_age_days: i64,
+    ) -> Self {
         let life = c.lifetime(refresh_at);
         let zone = life.zone(now);
         let age = life.age(now);
@@ -100,7 +105,12 @@ fn print_table(rows: &[StatusRow]) {
         return;
     }
     let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    let prov_w = rows.iter().map(|r| r.provider.len()).max().unwrap_or(8).max(8);
+    let prov_w = rows
+        .iter()
+        .map(|r| r.provider.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     println!(
         "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  EXPIRES",
         "NAME", "KIND", "PROVIDER", "STATUS", "ZONE"

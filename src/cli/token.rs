@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 
-use super::{exit, Context, Failure};
+use super::{Context, Failure, exit};
 use crate::model::Zone;
 
 /// `credtop token NAME`: the one place a secret reaches stdout.

@@ -107,19 +107,11 @@ impl Credential {
 
     /// credtop can renew it by itself: an owned credential with a refresh token.
     pub fn is_refreshable(&self) -> bool {
-        self.source.is_owned()
-            && self
-                .refresh_token
-                .as_ref()
-                .is_some_and(|rt| !rt.is_empty())
+        self.source.is_owned() && self.refresh_token.as_ref().is_some_and(|rt| !rt.is_empty())
     }
 
     pub fn status(&self, now: DateTime<Utc>, refresh_at: Option<f64>) -> Status {
-        Status::from_zone(
-            self.zone(now, refresh_at),
-            self.kind,
-            self.is_refreshable(),
-        )
+        Status::from_zone(self.zone(now, refresh_at), self.kind, self.is_refreshable())
     }
 
     /// A seed in [0, 1) for the refresh jitter, stable for one issuance of

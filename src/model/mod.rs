@@ -9,7 +9,7 @@ mod zone;
 pub use credential::{Credential, Kind, Source};
 pub use secret::{Fingerprint, Secret};
 pub use status::{FailureKind, Status};
-pub use zone::{Lifetime, Zone, DEFAULT_REFRESH_AT, DEFAULT_ROTATION_AGE_DAYS, MAX_JITTER};
+pub use zone::{DEFAULT_REFRESH_AT, DEFAULT_ROTATION_AGE_DAYS, Lifetime, MAX_JITTER, Zone};
 
 /// A credential name: what `credtop token NAME` takes and what the store
 /// uses as a file name, so it must be safe as one.

@@ -2,7 +2,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use super::{create_file_0600, StoreError};
+use super::{StoreError, create_file_0600};
 
 /// Replaces `path` with `bytes` so that a crash at any instant leaves the
 /// old content or the new, never a torn or empty file: write a temp file in

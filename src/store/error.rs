@@ -13,7 +13,9 @@ pub enum StoreError {
     #[error("no credential named {name:?} in {home}; `credtop status` lists what there is")]
     NotFound { name: String, home: PathBuf },
 
-    #[error("{path}: malformed credential file ({reason}); it was left untouched: fix or remove it")]
+    #[error(
+        "{path}: malformed credential file ({reason}); it was left untouched: fix or remove it"
+    )]
     Malformed { path: PathBuf, reason: String },
 
     #[error("invalid credential name: {0}")]

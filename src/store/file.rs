@@ -3,8 +3,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::keyring::KeyringSecrets;
 use super::StoreError;
+use super::keyring::KeyringSecrets;
 use crate::model::{Credential, Kind, Secret, Source};
 
 /// The on-disk shape of one credential. OAuth files carry at least the

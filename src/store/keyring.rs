@@ -65,7 +65,9 @@ impl KeyringBackend {
             e => StoreError::Keyring(describe(&e)),
         })?;
         let blob: Blob = serde_json::from_slice(&bytes).map_err(|_| {
-            StoreError::Keyring(format!("the keyring item of {name:?} is not credtop's format"))
+            StoreError::Keyring(format!(
+                "the keyring item of {name:?} is not credtop's format"
+            ))
         })?;
         Ok(KeyringSecrets {
             secret: blob.secret,

@@ -25,12 +25,12 @@ pub use atomic::write_atomic;
 pub use config::{Backend, Config, DiscoverConfig};
 pub use error::StoreError;
 pub use home::{
-    create_file_0600, default_home, ensure_private_dir, open_append_0600, open_private, read_private,
-    resolve_home,
+    create_file_0600, default_home, ensure_private_dir, open_append_0600, open_private,
+    read_private, resolve_home,
 };
 pub use lock::CredentialLock;
 
-use crate::model::{validate_name, Credential, Kind, Source};
+use crate::model::{Credential, Kind, Source, validate_name};
 
 use self::file::CredentialFile;
 use self::keyring::KeyringBackend;
@@ -150,7 +150,11 @@ impl Store {
                 .collect();
             paths.sort();
             for path in paths {
-                let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                let name = path
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 match self.read_file(&path, &name) {
                     Ok(c) => listing.credentials.push(c),
                     Err(e) => listing.problems.push(e),
