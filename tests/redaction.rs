@@ -1,0 +1,106 @@
+//! A canary secret never reaches Debug output, logs, the audit trail, error
+//! messages or the screen, except through `credtop token`.
+
+mod support;
+
+use chrono::{Duration, Utc};
+use credtop::model::{Credential, Kind, Secret, Source};
+use credtop::store::Store;
+use support::Home;
+
+const CANARY: &str = "CANARY-7d3f9b1e";
+
+fn canaried(name: &str) -> String {
+    format!("{CANARY}-{name}")
+}
+
+#[test]
+fn debug_of_every_public_type_that_holds_a_secret_shows_no_canary() {
+    let cred = Credential {
+        name: "acme".into(),
+        kind: Kind::OAuth,
+        provider: "acme".into(),
+        account: Some("me".into()),
+        scopes: vec!["openid".into()],
+        created_at: Utc::now(),
+        expires_at: None,
+        secret: Secret::new(canaried("access")),
+        refresh_token: Some(Secret::new(canaried("refresh"))),
+        token_type: Some("Bearer".into()),
+        source: Source::Store,
+    };
+    let home = Home::new();
+    let store = Store::open(home.path()).unwrap();
+    store.save(&cred).unwrap();
+    let listing = store.list();
+    let row = credtop::cli::StatusRow::new(&cred, Utc::now(), None, 90);
+    let shown = format!(
+        "{cred:?}{cred:#?}{listing:?}{row:?}{}",
+        serde_json::to_string(&row).unwrap()
+    );
+    assert!(!shown.contains(CANARY), "{shown}");
+}
+
+#[test]
+fn errors_about_malformed_files_never_quote_their_values() {
+    let home = Home::new();
+    // A type error serde would love to quote, in several places.
+    home.write_private(
+        "oauth/bad.json",
+        &format!(
+            r#"{{"provider":"acme","access_token":"{}","refresh_token":7,"created_at":"{}"}}"#,
+            canaried("a"),
+            canaried("b")
+        ),
+    );
+    home.write_private("keys/worse.json", &format!("{{\"key\": {}}}", canaried("c")));
+    let store = Store::open(home.path()).unwrap();
+    let problems = format!("{:?} {:?}", store.list().problems, store.load("bad").unwrap_err());
+    assert!(problems.contains("bad.json"), "{problems}");
+    assert!(!problems.contains(CANARY), "{problems}");
+    for args in [vec!["status"], vec!["status", "--json"], vec!["check"], vec!["token", "bad"]] {
+        let out = home.credtop().args(&args).output().unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!all.contains(CANARY), "{args:?}: {all}");
+    }
+}
+
+#[test]
+fn no_command_but_token_puts_a_secret_on_screen_logs_or_audit() {
+    let home = Home::new();
+    home.oauth("live", &canaried("live"), Duration::minutes(1), Duration::hours(1));
+    home.oauth("warm", &canaried("warm"), Duration::minutes(55), Duration::hours(1));
+    home.oauth("dead", &canaried("dead"), Duration::hours(3), Duration::hours(1));
+    home.key("key", &canaried("key"), Duration::days(200));
+    let run = |args: &[&str], stdin: &str| {
+        let out = home
+            .credtop()
+            .env("CREDTOP_LOG", "trace")
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .output()
+            .unwrap();
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let mut screen = String::new();
+    for args in [
+        &["status"][..],
+        &["status", "--json"],
+        &["check"],
+        &["token", "dead"],
+        &["audit"],
+        &["audit", "--json"],
+        &["logout", "warm"],
+    ] {
+        screen += &run(args, "");
+    }
+    screen += &run(&["add-key", "fresh"], &format!("{}\n", canaried("fresh")));
+    screen += &run(&["rotate", "key"], &format!("{}\n", canaried("rotated")));
+    screen += &run(&["audit"], "");
+    assert!(!screen.contains(CANARY), "{screen}");
+    let files = home.everything_but_credentials();
+    assert!(files.contains("rotate"), "the audit trail was written: {files}");
+    assert!(!files.contains(CANARY), "{files}");
+    // And the one explicit exit does print it.
+    assert_eq!(run(&["token", "live"], ""), format!("{}\n", canaried("live")));
+}
