@@ -39,7 +39,9 @@ fn writer_child() {
     let store = Store::open(Path::new(&home)).unwrap();
     for generation in 0u64.. {
         for i in 0..5 {
-            store.save(&credential(&format!("c{i}"), generation)).unwrap();
+            store
+                .save(&credential(&format!("c{i}"), generation))
+                .unwrap();
         }
     }
 }
@@ -66,13 +68,25 @@ fn sigkill_during_many_writes_leaves_every_file_parseable() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let listing = store.list();
-        assert!(listing.problems.is_empty(), "round {round}: {:?}", listing.problems);
+        assert!(
+            listing.problems.is_empty(),
+            "round {round}: {:?}",
+            listing.problems
+        );
         assert_eq!(listing.credentials.len(), 5, "round {round}");
         for c in &listing.credentials {
             let (generation, body) = c.secret.expose().split_once(':').unwrap();
             newest = newest.max(generation.parse().unwrap());
-            assert_eq!(body.len(), 20_000, "round {round}: torn secret in {}", c.name);
-            assert_eq!(c.refresh_token.as_ref().unwrap().expose(), format!("refresh-{generation}"));
+            assert_eq!(
+                body.len(),
+                20_000,
+                "round {round}: torn secret in {}",
+                c.name
+            );
+            assert_eq!(
+                c.refresh_token.as_ref().unwrap().expose(),
+                format!("refresh-{generation}")
+            );
         }
     }
     // The child really was writing when it died, not still starting up.

@@ -10,14 +10,32 @@ use support::Home;
 
 fn status_json(home: &Home) -> Vec<Value> {
     let out = home.credtop().args(["status", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn mixed_home() -> Home {
     let home = Home::new();
-    home.oauth("safe", "tok-safe", Duration::minutes(10), Duration::hours(1));
-    home.oauth("danger", "tok-danger", Duration::minutes(50), Duration::hours(1));
+    home.oauth(
+        "safe",
+        "tok-safe",
+        Duration::minutes(10),
+        Duration::hours(1),
+    );
+    home.oauth(
+        "danger",
+        "tok-danger",
+        Duration::minutes(50),
+        Duration::hours(1),
+    );
     home.oauth("gone", "tok-gone", Duration::hours(2), Duration::hours(1));
     home.key("openai", "sk-key", Duration::days(3));
     home
@@ -30,8 +48,15 @@ fn status_json_lists_every_credential_with_the_contract_fields() {
     assert_eq!(rows.len(), 4);
     for row in &rows {
         for field in [
-            "name", "kind", "provider", "status", "zone", "created_at", "expires_at",
-            "remaining_seconds", "source",
+            "name",
+            "kind",
+            "provider",
+            "status",
+            "zone",
+            "created_at",
+            "expires_at",
+            "remaining_seconds",
+            "source",
         ] {
             assert!(row.get(field).is_some(), "{field} missing in {row}");
         }
@@ -54,14 +79,23 @@ fn check_exits_0_when_all_safe_or_without_expiry() {
     let home = Home::new();
     home.oauth("safe", "tok-safe", Duration::minutes(1), Duration::hours(1));
     home.key("openai", "sk-key", Duration::days(1));
-    home.credtop().arg("check").assert().code(0).stdout(predicate::str::contains("OK"));
+    home.credtop()
+        .arg("check")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("OK"));
 }
 
 #[test]
 fn check_exits_1_with_a_line_for_the_danger_zone() {
     let home = Home::new();
     home.oauth("safe", "tok-safe", Duration::minutes(1), Duration::hours(1));
-    home.oauth("danger", "tok-danger", Duration::minutes(50), Duration::hours(1));
+    home.oauth(
+        "danger",
+        "tok-danger",
+        Duration::minutes(50),
+        Duration::hours(1),
+    );
     home.credtop()
         .arg("check")
         .assert()
@@ -95,8 +129,16 @@ fn check_exits_2_for_an_unreadable_credential_file() {
 #[test]
 fn token_prints_the_secret_alone_and_refuses_an_expired_one() {
     let home = mixed_home();
-    home.credtop().args(["token", "safe"]).assert().code(0).stdout("tok-safe\n");
-    home.credtop().args(["token", "openai"]).assert().code(0).stdout("sk-key\n");
+    home.credtop()
+        .args(["token", "safe"])
+        .assert()
+        .code(0)
+        .stdout("tok-safe\n");
+    home.credtop()
+        .args(["token", "openai"])
+        .assert()
+        .code(0)
+        .stdout("sk-key\n");
     home.credtop()
         .args(["token", "gone"])
         .assert()
@@ -119,7 +161,10 @@ fn add_key_reads_stdin_stores_0600_and_audits_a_fingerprint() {
         .write_stdin("sk-ant-canary\n")
         .assert()
         .success();
-    home.credtop().args(["token", "anthropic"]).assert().stdout("sk-ant-canary\n");
+    home.credtop()
+        .args(["token", "anthropic"])
+        .assert()
+        .stdout("sk-ant-canary\n");
     let audit = home.read("audit.jsonl");
     assert!(audit.contains("\"credential_added\""), "{audit}");
     assert!(audit.contains("sha256:"), "{audit}");
@@ -130,20 +175,36 @@ fn add_key_reads_stdin_stores_0600_and_audits_a_fingerprint() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("credtop rotate anthropic"));
-    home.credtop().args(["add-key", "empty"]).write_stdin("\n").assert().code(64);
+    home.credtop()
+        .args(["add-key", "empty"])
+        .write_stdin("\n")
+        .assert()
+        .code(64);
 }
 
 #[test]
 fn rotate_replaces_a_key_and_audits_old_and_new_fingerprints() {
     let home = Home::new();
     home.key("openai", "sk-old", Duration::days(100));
-    home.credtop().args(["rotate", "openai"]).write_stdin("sk-new\n").assert().success();
-    home.credtop().args(["token", "openai"]).assert().stdout("sk-new\n");
+    home.credtop()
+        .args(["rotate", "openai"])
+        .write_stdin("sk-new\n")
+        .assert()
+        .success();
+    home.credtop()
+        .args(["token", "openai"])
+        .assert()
+        .stdout("sk-new\n");
     let line = home.read("audit.jsonl");
     let rec: Value = serde_json::from_str(line.lines().last().unwrap()).unwrap();
     assert_eq!(rec["event"], "rotate");
     assert_ne!(rec["fingerprint"], rec["old_fingerprint"]);
-    assert!(rec["old_fingerprint"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        rec["old_fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
 }
 
 #[test]
@@ -154,14 +215,20 @@ fn logout_of_one_provider_removes_only_its_credentials_and_says_which() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Removed danger"));
-    let names: Vec<String> = status_json(&home).iter().map(|r| r["name"].as_str().unwrap().to_string()).collect();
+    let names: Vec<String> = status_json(&home)
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(names, ["gone", "openai", "safe"]);
 }
 
 #[test]
 fn logout_oauth_only_keeps_api_keys() {
     let home = mixed_home();
-    home.credtop().args(["logout", "--oauth-only"]).assert().success();
+    home.credtop()
+        .args(["logout", "--oauth-only"])
+        .assert()
+        .success();
     let rows = status_json(&home);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["name"], "openai");
@@ -174,8 +241,16 @@ fn audit_json_and_since_filter_records() {
         "audit.jsonl",
         "{\"ts\":\"2020-01-01T00:00:00Z\",\"event\":\"logout\",\"credential\":\"old\",\"actor\":\"cli\",\"pid\":1,\"outcome\":\"ok\"}\nnot json\n",
     );
-    home.credtop().args(["add-key", "k"]).write_stdin("v\n").assert().success();
-    let out = home.credtop().args(["audit", "--json", "--since", "1h"]).output().unwrap();
+    home.credtop()
+        .args(["add-key", "k"])
+        .write_stdin("v\n")
+        .assert()
+        .success();
+    let out = home
+        .credtop()
+        .args(["audit", "--json", "--since", "1h"])
+        .output()
+        .unwrap();
     let recs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(recs.len(), 1);
     for field in ["ts", "event", "credential", "actor", "outcome"] {
@@ -184,7 +259,10 @@ fn audit_json_and_since_filter_records() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 unreadable line"));
     let all = home.credtop().args(["audit"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&all.stdout).lines().count(), 2);
-    home.credtop().args(["audit", "--since", "soon"]).assert().code(64);
+    home.credtop()
+        .args(["audit", "--since", "soon"])
+        .assert()
+        .code(64);
 }
 
 #[test]

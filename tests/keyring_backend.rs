@@ -44,7 +44,10 @@ fn keyring_child() {
     };
     store.save(&cred).unwrap();
     let file = std::fs::read_to_string(home.join("oauth/acme.json")).unwrap();
-    assert!(!file.contains("kr-access-1") && !file.contains("kr-refresh-1"), "{file}");
+    assert!(
+        !file.contains("kr-access-1") && !file.contains("kr-refresh-1"),
+        "{file}"
+    );
     assert!(file.contains("\"secret_in\": \"keyring\""), "{file}");
     let back = store.load("acme").unwrap();
     assert_eq!(back.secret.expose(), "kr-access-1");
@@ -65,13 +68,31 @@ fn keyring_child() {
         c.env("CREDTOP_HOME", home);
         c
     };
-    credtop().args(["token", "acme"]).assert().success().stdout("kr-access-2\n");
-    credtop().args(["add-key", "openai"]).write_stdin("sk-kr\n").assert().success();
-    credtop().args(["token", "openai"]).assert().stdout("sk-kr\n");
-    let json = credtop().args(["status", "--json"]).output().unwrap().stdout;
+    credtop()
+        .args(["token", "acme"])
+        .assert()
+        .success()
+        .stdout("kr-access-2\n");
+    credtop()
+        .args(["add-key", "openai"])
+        .write_stdin("sk-kr\n")
+        .assert()
+        .success();
+    credtop()
+        .args(["token", "openai"])
+        .assert()
+        .stdout("sk-kr\n");
+    let json = credtop()
+        .args(["status", "--json"])
+        .output()
+        .unwrap()
+        .stdout;
     assert!(String::from_utf8_lossy(&json).contains("\"source\": \"credtop-keyring\""));
     credtop().args(["logout", "acme"]).assert().success();
-    assert!(matches!(store.load("acme"), Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.load("acme"),
+        Err(StoreError::NotFound { .. })
+    ));
     println!("KEYRING CHILD OK");
 }
 
@@ -81,19 +102,34 @@ fn secrets_live_in_the_secret_service_and_never_in_files() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/with-secret-service.sh");
     let out = Command::new(script)
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", "keyring_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "keyring_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, home.path())
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && text.contains("KEYRING CHILD OK"), "{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("KEYRING CHILD OK"),
+        "{text}"
+    );
 }
 
 #[test]
 fn an_unavailable_keyring_is_a_plain_error_not_a_silent_file_fallback() {
     let home = keyring_home();
     home.credtop()
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/credtop-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/credtop-test-bus",
+        )
         .args(["add-key", "openai"])
         .write_stdin("sk-should-not-land\n")
         .assert()
@@ -101,5 +137,9 @@ fn an_unavailable_keyring_is_a_plain_error_not_a_silent_file_fallback() {
         .stderr(predicate::str::contains("OS keyring is unavailable"))
         .stderr(predicate::str::contains("store = \"file\""));
     assert!(!home.path().join("keys/openai.json").exists());
-    assert!(!home.everything_but_credentials().contains("sk-should-not-land"));
+    assert!(
+        !home
+            .everything_but_credentials()
+            .contains("sk-should-not-land")
+    );
 }

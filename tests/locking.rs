@@ -22,7 +22,11 @@ fn counter_child() {
     let counter = Path::new(&home).join("counter");
     for _ in 0..ROUNDS {
         let _lock = store.lock("acme", Duration::from_secs(30)).unwrap();
-        let n: u32 = std::fs::read_to_string(&counter).unwrap().trim().parse().unwrap();
+        let n: u32 = std::fs::read_to_string(&counter)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(2));
         credtop::store::write_atomic(&counter, format!("{}\n", n + 1).as_bytes()).unwrap();
     }
@@ -56,7 +60,12 @@ fn a_held_lock_makes_the_other_side_wait_then_time_out() {
     // flock is per open file description: another process must wait.
     let started = Instant::now();
     let out = Command::new(&exe)
-        .args(["--exact", "lock_probe_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "lock_probe_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, home.path())
         .output()
         .unwrap();

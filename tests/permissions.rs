@@ -33,7 +33,9 @@ fn a_new_home_is_0700_and_new_files_are_0600() {
     assert_eq!(mode(&home.join("keys/openai.json")), 0o600);
     assert_eq!(mode(&home.join("audit.jsonl")), 0o600);
     assert_eq!(mode(&home.join("locks/openai.lock")), 0o600);
-    support::walk(&home.join("logs"), &mut |p| assert_eq!(mode(p), 0o600, "{}", p.display()));
+    support::walk(&home.join("logs"), &mut |p| {
+        assert_eq!(mode(p), 0o600, "{}", p.display())
+    });
 }
 
 #[test]
@@ -47,7 +49,10 @@ fn a_world_readable_credential_is_refused_with_the_fix() {
         .failure()
         .stdout("")
         .stderr(predicate::str::contains("mode 0644"))
-        .stderr(predicate::str::contains(format!("chmod 600 {}", path.display())));
+        .stderr(predicate::str::contains(format!(
+            "chmod 600 {}",
+            path.display()
+        )));
     // Refused, not repaired behind the operator's back.
     assert_eq!(mode(&path), 0o644);
 }
@@ -60,5 +65,8 @@ fn a_group_readable_home_is_refused_with_the_fix() {
         .arg("status")
         .assert()
         .failure()
-        .stderr(predicate::str::contains(format!("chmod 700 {}", home.path().display())));
+        .stderr(predicate::str::contains(format!(
+            "chmod 700 {}",
+            home.path().display()
+        )));
 }

@@ -53,14 +53,30 @@ fn errors_about_malformed_files_never_quote_their_values() {
             canaried("b")
         ),
     );
-    home.write_private("keys/worse.json", &format!("{{\"key\": {}}}", canaried("c")));
+    home.write_private(
+        "keys/worse.json",
+        &format!("{{\"key\": {}}}", canaried("c")),
+    );
     let store = Store::open(home.path()).unwrap();
-    let problems = format!("{:?} {:?}", store.list().problems, store.load("bad").unwrap_err());
+    let problems = format!(
+        "{:?} {:?}",
+        store.list().problems,
+        store.load("bad").unwrap_err()
+    );
     assert!(problems.contains("bad.json"), "{problems}");
     assert!(!problems.contains(CANARY), "{problems}");
-    for args in [vec!["status"], vec!["status", "--json"], vec!["check"], vec!["token", "bad"]] {
+    for args in [
+        vec!["status"],
+        vec!["status", "--json"],
+        vec!["check"],
+        vec!["token", "bad"],
+    ] {
         let out = home.credtop().args(&args).output().unwrap();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!all.contains(CANARY), "{args:?}: {all}");
     }
 }
@@ -68,9 +84,24 @@ fn errors_about_malformed_files_never_quote_their_values() {
 #[test]
 fn no_command_but_token_puts_a_secret_on_screen_logs_or_audit() {
     let home = Home::new();
-    home.oauth("live", &canaried("live"), Duration::minutes(1), Duration::hours(1));
-    home.oauth("warm", &canaried("warm"), Duration::minutes(55), Duration::hours(1));
-    home.oauth("dead", &canaried("dead"), Duration::hours(3), Duration::hours(1));
+    home.oauth(
+        "live",
+        &canaried("live"),
+        Duration::minutes(1),
+        Duration::hours(1),
+    );
+    home.oauth(
+        "warm",
+        &canaried("warm"),
+        Duration::minutes(55),
+        Duration::hours(1),
+    );
+    home.oauth(
+        "dead",
+        &canaried("dead"),
+        Duration::hours(3),
+        Duration::hours(1),
+    );
     home.key("key", &canaried("key"), Duration::days(200));
     let run = |args: &[&str], stdin: &str| {
         let out = home
@@ -80,7 +111,11 @@ fn no_command_but_token_puts_a_secret_on_screen_logs_or_audit() {
             .write_stdin(stdin.to_string())
             .output()
             .unwrap();
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     };
     let mut screen = String::new();
     for args in [
@@ -99,8 +134,14 @@ fn no_command_but_token_puts_a_secret_on_screen_logs_or_audit() {
     screen += &run(&["audit"], "");
     assert!(!screen.contains(CANARY), "{screen}");
     let files = home.everything_but_credentials();
-    assert!(files.contains("rotate"), "the audit trail was written: {files}");
+    assert!(
+        files.contains("rotate"),
+        "the audit trail was written: {files}"
+    );
     assert!(!files.contains(CANARY), "{files}");
     // And the one explicit exit does print it.
-    assert_eq!(run(&["token", "live"], ""), format!("{}\n", canaried("live")));
+    assert_eq!(
+        run(&["token", "live"], ""),
+        format!("{}\n", canaried("live"))
+    );
 }

@@ -27,8 +27,11 @@ impl Home {
                 .create(home.path().join(sub))
                 .unwrap();
         }
-        std::fs::set_permissions(home.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .unwrap();
+        std::fs::set_permissions(
+            home.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
         home
     }
 
@@ -106,8 +109,12 @@ impl Home {
         walk(self.path(), &mut |p| {
             let rel = p.strip_prefix(self.path()).unwrap();
             let first = rel.components().next().map(|c| c.as_os_str().to_owned());
-            if first.as_deref() != Some("oauth".as_ref()) && first.as_deref() != Some("keys".as_ref()) {
-                all.push_str(&String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()));
+            if first.as_deref() != Some("oauth".as_ref())
+                && first.as_deref() != Some("keys".as_ref())
+            {
+                all.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(p).unwrap_or_default(),
+                ));
             }
         });
         all
