@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod cli;
+pub mod engine;
 pub mod logging;
 pub mod model;
+pub mod oauth;
 pub mod store;

@@ -139,12 +139,28 @@ fn token_prints_the_secret_alone_and_refuses_an_expired_one() {
         .assert()
         .code(0)
         .stdout("sk-key\n");
+    // An expired PAT cannot be refreshed: typed error, exit 2, no secret.
+    home.write_private(
+        "keys/old-pat.json",
+        r#"{"provider":"github","kind":"pat","key":"ghp_gone","created_at":"2020-01-01T00:00:00Z","expires_at":"2020-02-01T00:00:00Z"}"#,
+    );
     home.credtop()
-        .args(["token", "gone"])
+        .args(["token", "old-pat"])
         .assert()
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains("credential_expired"))
+        .stderr(predicate::str::contains("credtop rotate old-pat"))
+        .stderr(predicate::str::contains("ghp_gone").not());
+    // An expired OAuth token whose provider is not configured: the refresh
+    // cannot even start, and the error says how to fix the configuration.
+    home.credtop()
+        .args(["token", "gone"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("config_error"))
+        .stderr(predicate::str::contains("[providers.gone]"))
         .stderr(predicate::str::contains("tok-gone").not());
     home.credtop()
         .args(["token", "nope"])

@@ -66,19 +66,24 @@ pub fn rotate(
     ctx: &Context,
     name: &str,
     expires_at: Option<DateTime<Utc>>,
+    device: bool,
+    no_browser: bool,
 ) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
     let old = store.load(name)?;
     if matches!(old.kind, Kind::OAuth | Kind::Cloud) {
-        return Err(Failure::new(
-            exit::USAGE,
-            format!(
-                "{name} is an OAuth credential: rotate it by logging in again (`credtop login {}`)",
-                old.provider
-            ),
-        ));
+        let args = super::lifecycle_cmds::LoginArgs {
+            provider: old.provider.clone(),
+            name: Some(name.to_string()),
+            device,
+            no_browser,
+            timeout: 300,
+        };
+        return super::lifecycle_cmds::rotate_oauth(ctx, args);
     }
+    let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
+    // Re-read under the lock: another rotation may have just landed.
+    let old = store.load(name)?;
     let secret = read_secret(&format!("New secret for {name} (input hidden)"))?;
     if secret == old.secret {
         return Err(Failure::new(

@@ -1,21 +1,21 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+use super::lifecycle_cmds::{block_on, lifecycle};
 use super::{Context, Failure, exit};
 use crate::audit::{AuditRecord, Event, Outcome};
 use crate::model::{Credential, Kind};
-use crate::store::DEFAULT_LOCK_TIMEOUT;
 
-/// `credtop logout [PROVIDER] [--oauth-only]`: delete local credentials and
-/// say exactly which.
+/// `credtop logout [PROVIDER] [--oauth-only]`: revoke remotely where the
+/// provider allows, always delete locally, and say exactly what happened.
 pub fn run(
     ctx: &Context,
     provider: Option<&str>,
     oauth_only: bool,
     yes: bool,
 ) -> Result<ExitCode, Failure> {
-    let store = ctx.store()?;
-    let listing = store.list();
+    let lc = lifecycle(ctx)?;
+    let listing = lc.store().list();
     let chosen: Vec<&Credential> = listing
         .credentials
         .iter()
@@ -38,35 +38,35 @@ pub fn run(
         ));
     }
     let mut failed = 0;
-    for cred in chosen {
-        let removed = store
-            .lock(&cred.name, DEFAULT_LOCK_TIMEOUT)
-            .and_then(|_lock| store.delete(&cred.name));
-        match removed {
-            Ok(c) => {
-                ctx.audit.record(
-                    AuditRecord::new(Event::Logout, ctx.actor, Outcome::Ok)
-                        .about(&c)
-                        .detail("deleted locally"),
-                );
-                println!(
-                    "Removed {} ({}, {}).",
-                    c.name,
-                    c.kind.as_str(),
-                    c.provider_account()
-                );
-            }
-            Err(e) => {
-                failed += 1;
-                ctx.audit.record(
-                    AuditRecord::new(Event::Logout, ctx.actor, Outcome::Failed)
-                        .about(cred)
-                        .detail(e.to_string()),
-                );
-                eprintln!("credtop: could not remove {}: {e}", cred.name);
+    block_on(async {
+        for cred in chosen {
+            match lc.revoke(&cred.name).await {
+                Ok(report) => {
+                    lc.audit().record(
+                        AuditRecord::new(Event::Logout, ctx.actor, Outcome::Ok)
+                            .about(&report.credential)
+                            .detail(report.remote.describe(&cred.provider)),
+                    );
+                    println!(
+                        "Removed {} ({}, {}); {}.",
+                        cred.name,
+                        cred.kind.as_str(),
+                        cred.provider_account(),
+                        report.remote.describe(&cred.provider)
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    lc.audit().record(
+                        AuditRecord::new(Event::Logout, ctx.actor, Outcome::Failed)
+                            .about(cred)
+                            .detail(e.to_string()),
+                    );
+                    eprintln!("credtop: could not remove {}: {e}", cred.name);
+                }
             }
         }
-    }
+    });
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod check;
 mod keys;
+mod lifecycle_cmds;
 mod logout;
 mod secret_input;
 mod status;
@@ -60,13 +61,40 @@ pub enum Command {
         #[arg(long, value_name = "TIME")]
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
     },
-    /// Replace a key or PAT with a new one read from stdin; the old
-    /// fingerprint and the new are audited.
+    /// Log in to a provider of providers.toml: browser (PKCE) or device flow.
+    Login {
+        provider: String,
+        /// Device authorization grant (RFC 8628), for SSH and headless hosts.
+        #[arg(long)]
+        device: bool,
+        /// Only print the URL; do not open a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// The credential's name (default: the provider's), for a second account.
+        #[arg(long)]
+        name: Option<String>,
+        /// Give up on a browser login after this many seconds.
+        #[arg(long, default_value_t = 300, value_name = "SECS")]
+        timeout: u64,
+    },
+    /// Refresh NAME now; without NAME, every refreshable credential in its
+    /// danger zone or expired.
+    Refresh { name: Option<String> },
+    /// Revoke NAME at its provider where possible, and always delete it locally.
+    Revoke { name: String },
+    /// Replace a credential and retire the old one: a key or PAT from stdin,
+    /// an OAuth credential by a new login (then the old grant is revoked).
     Rotate {
         name: String,
-        /// When the new secret expires (RFC 3339), if it does.
+        /// When the new key expires (RFC 3339), if it does.
         #[arg(long, value_name = "TIME")]
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        /// OAuth: log in with the device flow.
+        #[arg(long)]
+        device: bool,
+        /// OAuth: only print the login URL.
+        #[arg(long)]
+        no_browser: bool,
     },
     /// Delete local credentials (all, or those of PROVIDER) and say which.
     Logout {
@@ -164,7 +192,30 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             kind,
             expires_at,
         } => keys::add(ctx, &name, provider, kind, expires_at),
-        Command::Rotate { name, expires_at } => keys::rotate(ctx, &name, expires_at),
+        Command::Login {
+            provider,
+            device,
+            no_browser,
+            name,
+            timeout,
+        } => lifecycle_cmds::login(
+            ctx,
+            lifecycle_cmds::LoginArgs {
+                provider,
+                name,
+                device,
+                no_browser,
+                timeout,
+            },
+        ),
+        Command::Refresh { name } => lifecycle_cmds::refresh(ctx, name.as_deref()),
+        Command::Revoke { name } => lifecycle_cmds::revoke(ctx, &name),
+        Command::Rotate {
+            name,
+            expires_at,
+            device,
+            no_browser,
+        } => keys::rotate(ctx, &name, expires_at, device, no_browser),
         Command::Logout {
             provider,
             oauth_only,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{Context, Failure, human_duration};
 use crate::model::{Credential, Status, Zone};
+use crate::oauth::Providers;
 use crate::store::Store;
 
 /// One credential as `status --json` shows it (the Contracts' fields and a
@@ -74,12 +75,16 @@ impl StatusRow {
 pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
     let listing = store.list();
     let rotation = store.config().rotation_age_days();
+    let mut problems: Vec<String> = listing.problems.iter().map(|e| e.to_string()).collect();
+    let providers = Providers::load(store.home()).unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        Providers::default()
+    });
     let rows = listing
         .credentials
         .iter()
-        .map(|c| StatusRow::new(c, now, None, rotation))
+        .map(|c| StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation))
         .collect();
-    let problems = listing.problems.iter().map(|e| e.to_string()).collect();
     (rows, problems)
 }
 

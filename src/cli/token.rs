@@ -4,23 +4,33 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use super::{Context, Failure, exit};
-use crate::model::Zone;
+use crate::model::{Kind, Zone};
+use crate::oauth::Providers;
 
-/// `credtop token NAME`: the one place a secret reaches stdout.
+/// `credtop token NAME`: the one place a secret reaches stdout. The call an
+/// agent makes before every request, so the safe-zone path reads one file
+/// and starts no runtime.
 pub fn run(ctx: &Context, name: &str) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let cred = store.load(name)?;
-    let now = Utc::now();
-    if cred.zone(now, None) == Zone::Expired {
-        let fix = if cred.kind == crate::model::Kind::OAuth {
-            format!("credtop login {}", cred.provider)
-        } else {
-            format!("credtop rotate {name}")
+    let mut cred = store.load(name)?;
+    let refresh_at = match cred.kind {
+        Kind::OAuth => Providers::load(&ctx.home)
+            .ok()
+            .and_then(|p| p.refresh_at(&cred.provider)),
+        _ => None,
+    };
+    let zone = cred.zone(Utc::now(), refresh_at);
+    if matches!(zone, Zone::Danger | Zone::Expired) && cred.is_refreshable() {
+        cred = super::lifecycle_cmds::token_after_refresh(ctx, cred, zone)?;
+    } else if zone == Zone::Expired {
+        let fix = match cred.kind {
+            Kind::OAuth => format!("credtop login {}", cred.provider),
+            _ => format!("credtop rotate {name}"),
         };
         return Err(Failure::new(
             exit::NEEDS_ACTION,
             format!(
-                "credential_expired: {name} expired at {}; run `{fix}`",
+                "credential_expired: {name} expired at {} and cannot be refreshed; run `{fix}`",
                 cred.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default()
             ),
         ));

@@ -19,6 +19,8 @@ pub enum FailureKind {
     RateLimited,
     /// 5xx, a timeout, a network failure, an unreadable answer.
     Transient,
+    /// The person at the browser (or a policy) refused the authorization.
+    AccessDenied,
     /// Our side is wrong: `invalid_client`, an unknown provider, a bad
     /// providers.toml.
     ConfigError,
@@ -32,6 +34,7 @@ impl FailureKind {
             FailureKind::ScopeInsufficient => "scope_insufficient",
             FailureKind::RateLimited => "rate_limited",
             FailureKind::Transient => "transient",
+            FailureKind::AccessDenied => "access_denied",
             FailureKind::ConfigError => "config_error",
         }
     }
@@ -80,7 +83,9 @@ impl Status {
     /// The status a failed refresh leaves behind.
     pub fn from_failure(kind: FailureKind, retry_at: Option<DateTime<Utc>>) -> Status {
         match kind {
-            FailureKind::CredentialExpired | FailureKind::ConfigError => Status::NeedsLogin,
+            FailureKind::CredentialExpired
+            | FailureKind::ConfigError
+            | FailureKind::AccessDenied => Status::NeedsLogin,
             FailureKind::CredentialRevoked => Status::Revoked,
             FailureKind::ScopeInsufficient => Status::ScopeInsufficient,
             FailureKind::RateLimited => Status::RateLimited { retry_at },

@@ -1,0 +1,353 @@
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
+use crate::model::{Credential, FailureKind, Kind, Zone};
+use crate::oauth::{
+    self, Endpoints, HttpClient, LoginPrompt, OAuthClient, OAuthError, ProviderConfig, Providers,
+    RemoteRevocation,
+};
+use crate::store::{CredentialLock, DEFAULT_LOCK_TIMEOUT, Store, StoreError};
+
+/// A lifecycle operation failed in the store or at the provider.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+}
+
+impl LifecycleError {
+    /// The typed kind, for statuses, audit and exit codes.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            LifecycleError::OAuth(e) => e.kind,
+            LifecycleError::Store(StoreError::LockTimeout { .. }) => FailureKind::Transient,
+            LifecycleError::Store(_) => FailureKind::ConfigError,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshMode {
+    /// Only in the danger zone or later (what `token` and the engine do).
+    IfNeeded,
+    /// Now, whatever the zone (`credtop refresh`, the dashboard's `r`).
+    Force,
+}
+
+#[derive(Debug)]
+pub enum RefreshOutcome {
+    Refreshed(Credential),
+    /// Nothing to do: another process refreshed it while we waited for the
+    /// lock, or it is still in its safe zone.
+    AlreadyFresh(Credential),
+}
+
+impl RefreshOutcome {
+    pub fn credential(&self) -> &Credential {
+        match self {
+            RefreshOutcome::Refreshed(c) | RefreshOutcome::AlreadyFresh(c) => c,
+        }
+    }
+}
+
+pub struct LoginOptions {
+    pub provider: String,
+    /// The credential's name (default: the provider's).
+    pub name: Option<String>,
+    pub device: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug)]
+pub struct RevokeReport {
+    pub credential: Credential,
+    pub remote: RemoteRevocation,
+}
+
+/// Everything a lifecycle operation needs about one home.
+pub struct Lifecycle {
+    home: PathBuf,
+    store: Arc<Store>,
+    providers: Providers,
+    http: HttpClient,
+    audit: AuditLog,
+    actor: Actor,
+}
+
+impl Lifecycle {
+    pub fn open(home: &Path, actor: Actor) -> Result<Self, LifecycleError> {
+        Ok(Lifecycle {
+            home: home.to_path_buf(),
+            store: Arc::new(Store::open(home)?),
+            providers: Providers::load(home)?,
+            http: HttpClient::new(),
+            audit: AuditLog::new(home),
+            actor,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn providers(&self) -> &Providers {
+        &self.providers
+    }
+
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    fn record(&self, event: Event, outcome: Outcome) -> AuditRecord {
+        AuditRecord::new(event, self.actor, outcome)
+    }
+
+    async fn provider(
+        &self,
+        name: &str,
+    ) -> Result<(&ProviderConfig, Endpoints, OAuthClient), OAuthError> {
+        let cfg = self.providers.require(name)?;
+        let endpoints = oauth::resolve_endpoints(&self.home, name, cfg, &self.http).await?;
+        let client = oauth::build_client(&endpoints, cfg)?;
+        Ok((cfg, endpoints, client))
+    }
+
+    /// The cross-process lock, waited for off the async threads.
+    async fn lock(&self, name: &str) -> Result<CredentialLock, LifecycleError> {
+        let store = Arc::clone(&self.store);
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || store.lock(&name, DEFAULT_LOCK_TIMEOUT))
+            .await
+            .expect("lock task does not panic")
+            .map_err(LifecycleError::from)
+    }
+
+    /// Refreshes credential `name`, single-flight across processes: take the
+    /// lock, re-read the credential under it, refresh only if still needed,
+    /// and persist the new tokens (a rotated refresh token above all) before
+    /// anything else happens. Two concurrent refreshes with one refresh
+    /// token would make a reuse-detecting server revoke the whole grant.
+    pub async fn refresh(
+        &self,
+        name: &str,
+        mode: RefreshMode,
+    ) -> Result<RefreshOutcome, LifecycleError> {
+        let _lock = self.lock(name).await?;
+        let cred = self.store.load(name)?;
+        let refresh_at = self.providers.refresh_at(&cred.provider);
+        if mode == RefreshMode::IfNeeded
+            && matches!(cred.zone(Utc::now(), refresh_at), Zone::Safe | Zone::None)
+        {
+            return Ok(RefreshOutcome::AlreadyFresh(cred));
+        }
+        let Some(refresh_token) = cred
+            .refresh_token
+            .clone()
+            .filter(|_| cred.source.is_owned())
+        else {
+            return Err(OAuthError::new(
+                FailureKind::CredentialExpired,
+                format!("{name} has no refresh token credtop can use"),
+            )
+            .with_hint(&relogin(&cred))
+            .into());
+        };
+        self.audit.record(
+            self.record(Event::RefreshAttempted, Outcome::Info)
+                .about(&cred),
+        );
+        let started = Instant::now();
+        let result = async {
+            let (cfg, _, client) = self.provider(&cred.provider).await?;
+            let tokens = oauth::refresh_grant(&client, &self.http, &refresh_token).await?;
+            Ok::<_, OAuthError>(tokens.into_credential(
+                name,
+                &cred.provider,
+                &cfg.scopes,
+                Some(&cred),
+                self.store.source(),
+            ))
+        }
+        .await;
+        match result {
+            Ok(fresh) => {
+                self.store.save(&fresh)?;
+                self.audit.record(
+                    self.record(Event::RefreshSucceeded, Outcome::Ok)
+                        .about(&fresh)
+                        .old_fingerprint(cred.secret.fingerprint())
+                        .latency(started.elapsed()),
+                );
+                Ok(RefreshOutcome::Refreshed(fresh))
+            }
+            Err(e) => {
+                let e = e.with_hint(&relogin(&cred));
+                self.audit.record(
+                    self.record(Event::RefreshFailed, Outcome::Failed)
+                        .about(&cred)
+                        .kind(e.kind)
+                        .latency(started.elapsed())
+                        .detail(e.message.clone()),
+                );
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Logs in through the browser (PKCE) or the device flow and stores the
+    /// new credential atomically. `prompt` shows the URL (and code).
+    pub async fn login(
+        &self,
+        opts: &LoginOptions,
+        prompt: &(dyn Fn(LoginPrompt) + Send + Sync),
+    ) -> Result<Credential, LifecycleError> {
+        let name = opts.name.clone().unwrap_or_else(|| opts.provider.clone());
+        crate::model::validate_name(&name).map_err(StoreError::InvalidName)?;
+        self.audit.record(
+            self.record(Event::LoginStarted, Outcome::Info)
+                .named(&name)
+                .provider(&opts.provider)
+                .detail(if opts.device {
+                    "device flow"
+                } else {
+                    "browser, PKCE"
+                }),
+        );
+        let result = async {
+            let (cfg, endpoints, client) = self.provider(&opts.provider).await?;
+            let tokens = if opts.device {
+                oauth::login_device(&client, &endpoints, &self.http, &cfg.scopes, prompt).await?
+            } else {
+                oauth::login_loopback(
+                    client,
+                    &endpoints,
+                    &self.http,
+                    &cfg.scopes,
+                    &cfg.resource,
+                    opts.timeout,
+                    prompt,
+                )
+                .await?
+            };
+            Ok::<_, OAuthError>(tokens.into_credential(
+                &name,
+                &opts.provider,
+                &cfg.scopes,
+                None,
+                self.store.source(),
+            ))
+        }
+        .await;
+        let cred = match result {
+            Ok(c) => c,
+            Err(e) => {
+                self.audit.record(
+                    self.record(Event::LoginFailed, Outcome::Failed)
+                        .named(&name)
+                        .provider(&opts.provider)
+                        .kind(e.kind)
+                        .detail(e.message.clone()),
+                );
+                return Err(e.into());
+            }
+        };
+        let _lock = self.lock(&name).await?;
+        self.store.save(&cred)?;
+        self.audit
+            .record(self.record(Event::LoginCompleted, Outcome::Ok).about(&cred));
+        Ok(cred)
+    }
+
+    /// Revokes at the provider where it can, and always deletes locally.
+    pub async fn revoke(&self, name: &str) -> Result<RevokeReport, LifecycleError> {
+        let _lock = self.lock(name).await?;
+        let cred = self.store.load(name)?;
+        let remote = self.revoke_remote(&cred).await;
+        self.store.delete(name)?;
+        let outcome = if remote.succeeded() {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        };
+        let mut record = self
+            .record(Event::Revoke, outcome)
+            .about(&cred)
+            .detail(format!(
+                "deleted locally; {}",
+                remote.describe(&cred.provider)
+            ));
+        if let RemoteRevocation::Failed(e) = &remote {
+            record = record.kind(e.kind);
+        }
+        self.audit.record(record);
+        Ok(RevokeReport {
+            credential: cred,
+            remote,
+        })
+    }
+
+    /// Remote revocation only (used by revoke, logout and rotate).
+    pub async fn revoke_remote(&self, cred: &Credential) -> RemoteRevocation {
+        if cred.kind != Kind::OAuth {
+            return RemoteRevocation::NotSupported {
+                page: None,
+                why: format!(
+                    "credtop cannot revoke a {} remotely; revoke it in {}'s console",
+                    cred.kind.as_str(),
+                    cred.provider
+                ),
+            };
+        }
+        match self.provider(&cred.provider).await {
+            Ok((cfg, endpoints, client)) => {
+                oauth::revoke_remote(&client, &endpoints, cfg, &self.http, cred).await
+            }
+            Err(e) => RemoteRevocation::Failed(e),
+        }
+    }
+
+    /// Rotates an OAuth credential: a new grant (login again) stored
+    /// atomically, then the old grant revoked.
+    pub async fn rotate_oauth(
+        &self,
+        name: &str,
+        opts: &LoginOptions,
+        prompt: &(dyn Fn(LoginPrompt) + Send + Sync),
+    ) -> Result<(Credential, RemoteRevocation), LifecycleError> {
+        let old = self.store.load(name)?;
+        let fresh = self.login(opts, prompt).await?;
+        let remote = self.revoke_remote(&old).await;
+        self.audit.record(
+            self.record(
+                Event::Rotate,
+                if remote.succeeded() {
+                    Outcome::Ok
+                } else {
+                    Outcome::Failed
+                },
+            )
+            .about(&fresh)
+            .old_fingerprint(old.secret.fingerprint())
+            .detail(format!(
+                "new grant stored; old grant {}",
+                remote.describe(&old.provider)
+            )),
+        );
+        Ok((fresh, remote))
+    }
+}
+
+/// The command that gets a new grant for `cred`.
+pub fn relogin(cred: &Credential) -> String {
+    if cred.name == cred.provider {
+        format!("credtop login {}", cred.provider)
+    } else {
+        format!("credtop login {} --name {}", cred.provider, cred.name)
+    }
+}

@@ -1,0 +1,251 @@
+//! Where a provider's endpoints are: explicit URLs in providers.toml win,
+//! then discovery from `issuer` (RFC 8414 metadata, then OpenID Connect
+//! discovery), then the preset. Discovery is cached for a day under
+//! `$CREDTOP_HOME/cache/`, so `credtop token` does not pay for it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::provider::{ProviderConfig, RevocationStyle};
+use super::{HttpClient, OAuthError};
+
+const CACHE_TTL_HOURS: i64 = 24;
+
+/// Everything credtop needs to talk to one provider.
+#[derive(Clone, Debug)]
+pub struct Endpoints {
+    pub provider: String,
+    pub issuer: Option<String>,
+    pub authorization_url: Option<Url>,
+    pub token_url: Url,
+    pub device_authorization_url: Option<Url>,
+    pub revocation_url: Option<Url>,
+    pub introspection_url: Option<Url>,
+    pub revocation: RevocationStyle,
+    pub revoke_page: Option<String>,
+    pub extra_auth_params: Vec<(String, String)>,
+    /// RFC 9207: the server puts `iss` in its authorization responses.
+    pub iss_in_response: bool,
+}
+
+/// The discovery fields credtop uses (RFC 8414 §2).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Metadata {
+    issuer: Option<String>,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+    device_authorization_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    introspection_endpoint: Option<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedMetadata {
+    issuer: String,
+    fetched_at: DateTime<Utc>,
+    metadata: Metadata,
+}
+
+pub async fn resolve(
+    home: &Path,
+    name: &str,
+    cfg: &ProviderConfig,
+    http: &HttpClient,
+) -> Result<Endpoints, OAuthError> {
+    let preset = cfg.preset(name)?;
+    let meta = match &cfg.issuer {
+        Some(issuer) => discover(home, name, issuer, http).await?,
+        None => Metadata::default(),
+    };
+    let pick = |explicit: &Option<String>, discovered: &Option<String>, preset: Option<&str>| {
+        explicit
+            .clone()
+            .or_else(|| discovered.clone())
+            .or_else(|| preset.map(str::to_string))
+    };
+    let url = |field: &str, v: Option<String>| v.map(|s| parse_endpoint(field, &s)).transpose();
+    let token_url = url(
+        "token_url",
+        pick(&cfg.token_url, &meta.token_endpoint, preset.map(|p| p.token_url)),
+    )?
+    .ok_or_else(|| {
+        OAuthError::config(format!(
+            "provider {name:?} has no token endpoint: give issuer (for discovery), token_url, or a preset"
+        ))
+    })?;
+    let revocation_url = url(
+        "revocation_url",
+        pick(
+            &cfg.revocation_url,
+            &meta.revocation_endpoint,
+            preset.and_then(|p| p.revocation_url),
+        ),
+    )?;
+    Ok(Endpoints {
+        provider: name.to_string(),
+        issuer: cfg.issuer.clone(),
+        authorization_url: url(
+            "authorization_url",
+            pick(
+                &cfg.authorization_url,
+                &meta.authorization_endpoint,
+                preset.map(|p| p.authorization_url),
+            ),
+        )?,
+        token_url,
+        device_authorization_url: url(
+            "device_authorization_url",
+            pick(
+                &cfg.device_authorization_url,
+                &meta.device_authorization_endpoint,
+                preset.and_then(|p| p.device_authorization_url),
+            ),
+        )?,
+        introspection_url: url(
+            "introspection_url",
+            pick(&cfg.introspection_url, &meta.introspection_endpoint, None),
+        )?,
+        revocation: match (preset, &revocation_url) {
+            (Some(p), _) if cfg.revocation_url.is_none() => p.revocation,
+            (_, Some(_)) => RevocationStyle::Rfc7009,
+            (_, None) => RevocationStyle::WebOnly,
+        },
+        revocation_url,
+        revoke_page: preset.map(|p| p.revoke_page.to_string()),
+        extra_auth_params: preset
+            .map(|p| {
+                p.extra_auth_params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        iss_in_response: meta.authorization_response_iss_parameter_supported,
+    })
+}
+
+/// Endpoints must be https, except on loopback (tests, local servers).
+fn parse_endpoint(field: &str, text: &str) -> Result<Url, OAuthError> {
+    let url = Url::parse(text)
+        .map_err(|e| OAuthError::config(format!("{field} {text:?} is not a URL: {e}")))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        _ => Err(OAuthError::config(format!(
+            "{field} {text:?} must use https (plain http is accepted only on loopback)"
+        ))),
+    }
+}
+
+async fn discover(
+    home: &Path,
+    name: &str,
+    issuer: &str,
+    http: &HttpClient,
+) -> Result<Metadata, OAuthError> {
+    let cache_path = home.join("cache").join(format!("{name}.discovery.json"));
+    if let Some(meta) = read_cache(&cache_path, issuer) {
+        return Ok(meta);
+    }
+    let base = parse_endpoint("issuer", issuer)?;
+    let mut last_error = None;
+    for url in discovery_urls(&base) {
+        match http.get_json(url.as_str()).await {
+            Ok((200, value @ Value::Object(_))) => {
+                let meta: Metadata = serde_json::from_value(value).map_err(|_| {
+                    OAuthError::config(format!("discovery document at {url} is malformed"))
+                })?;
+                // RFC 8414 §3.3: the metadata must be for the issuer we asked about.
+                if meta.issuer.as_deref().map(trim_slash) != Some(trim_slash(issuer)) {
+                    return Err(OAuthError::config(format!(
+                        "discovery at {url} describes issuer {:?}, not {issuer:?}",
+                        meta.issuer.unwrap_or_default()
+                    )));
+                }
+                write_cache(home, &cache_path, issuer, &meta);
+                return Ok(meta);
+            }
+            Ok((status, _)) => {
+                last_error = Some(OAuthError::config(format!(
+                    "discovery at {url}: HTTP {status}"
+                )))
+            }
+            Err(e) => last_error = Some(OAuthError::from(e)),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| OAuthError::config("no discovery URL")))
+}
+
+fn trim_slash(s: &str) -> &str {
+    s.trim_end_matches('/')
+}
+
+/// RFC 8414 §3.1 inserts the well-known segment before the issuer's path;
+/// OpenID Connect Discovery §4 appends it.
+fn discovery_urls(issuer: &Url) -> Vec<Url> {
+    let path = trim_slash(issuer.path()).to_string();
+    let mut rfc8414 = issuer.clone();
+    rfc8414.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    let mut oidc = issuer.clone();
+    oidc.set_path(&format!("{path}/.well-known/openid-configuration"));
+    vec![rfc8414, oidc]
+}
+
+fn read_cache(path: &Path, issuer: &str) -> Option<Metadata> {
+    let bytes = crate::store::read_private(path).ok()?;
+    let cached: CachedMetadata = serde_json::from_slice(&bytes).ok()?;
+    let fresh = Utc::now() - cached.fetched_at < Duration::hours(CACHE_TTL_HOURS);
+    (fresh && cached.issuer == issuer).then_some(cached.metadata)
+}
+
+fn write_cache(home: &Path, path: &Path, issuer: &str, meta: &Metadata) {
+    let cached = CachedMetadata {
+        issuer: issuer.to_string(),
+        fetched_at: Utc::now(),
+        metadata: meta.clone(),
+    };
+    let result = crate::store::ensure_private_dir(&home.join("cache")).and_then(|_| {
+        crate::store::write_atomic(path, &serde_json::to_vec(&cached).expect("serializes"))
+    });
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "discovery cache not written");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_urls_follow_both_rfcs() {
+        let urls = discovery_urls(&Url::parse("https://id.example.com/tenant/").unwrap());
+        assert_eq!(
+            urls[0].as_str(),
+            "https://id.example.com/.well-known/oauth-authorization-server/tenant"
+        );
+        assert_eq!(
+            urls[1].as_str(),
+            "https://id.example.com/tenant/.well-known/openid-configuration"
+        );
+        let root = discovery_urls(&Url::parse("http://127.0.0.1:4000").unwrap());
+        assert_eq!(
+            root[1].as_str(),
+            "http://127.0.0.1:4000/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        assert!(parse_endpoint("token_url", "http://127.0.0.1:9/token").is_ok());
+        assert!(parse_endpoint("token_url", "https://id.example.com/token").is_ok());
+        let e = parse_endpoint("token_url", "http://id.example.com/token").unwrap_err();
+        assert!(e.message.contains("https"), "{e}");
+    }
+}
