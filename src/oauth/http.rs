@@ -61,8 +61,16 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
+    /// The default client; `CREDTOP_HTTP_TIMEOUT` (seconds) overrides the
+    /// request timeout for slow links.
     pub fn new() -> Self {
-        HttpClient::with_timeout(REQUEST_TIMEOUT)
+        let timeout = std::env::var("CREDTOP_HTTP_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .map(Duration::from_secs)
+            .unwrap_or(REQUEST_TIMEOUT);
+        HttpClient::with_timeout(timeout)
     }
 
     pub fn with_timeout(timeout: Duration) -> Self {

@@ -2,6 +2,8 @@
 //! files written the way credtop (or an operator) would write them.
 #![allow(dead_code)]
 
+pub mod stub;
+
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
