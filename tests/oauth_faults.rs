@@ -5,14 +5,19 @@ mod support;
 
 use chrono::Duration;
 use predicates::prelude::*;
-use support::stub::Stub;
 use support::Home;
+use support::stub::Stub;
 
 /// A home whose `acme` credential is in its danger zone and whose token
 /// endpoint is the stub's `fault` path.
 fn home_for(stub: &Stub, fault: &str) -> Home {
     let home = Home::new();
-    home.oauth("acme", "tok-secret-acme", Duration::minutes(55), Duration::hours(1));
+    home.oauth(
+        "acme",
+        "tok-secret-acme",
+        Duration::minutes(55),
+        Duration::hours(1),
+    );
     home.write_private(
         "providers.toml",
         &format!(
@@ -33,14 +38,28 @@ fn refresh_fails(fault: &str, code: i32, kind: &str) -> Home {
         .args(["refresh", "acme"])
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(code), "{fault}: {text}");
     assert!(text.contains(kind), "{fault}: expected {kind} in {text}");
-    assert!(!text.contains("tok-secret-acme") && !text.contains("stub-partial-tok"), "{text}");
+    assert!(
+        !text.contains("tok-secret-acme") && !text.contains("stub-partial-tok"),
+        "{text}"
+    );
     assert!(!text.contains("panicked"), "{text}");
-    assert_eq!(home.read("oauth/acme.json"), before, "{fault}: credential changed");
+    assert_eq!(
+        home.read("oauth/acme.json"),
+        before,
+        "{fault}: credential changed"
+    );
     let audit = home.read("audit.jsonl");
-    assert!(audit.contains("\"refresh_failed\"") && audit.contains(&format!("\"kind\":\"{kind}\"")), "{audit}");
+    assert!(
+        audit.contains("\"refresh_failed\"") && audit.contains(&format!("\"kind\":\"{kind}\"")),
+        "{audit}"
+    );
     assert!(!audit.contains("tok-secret-acme"));
     home
 }
@@ -111,12 +130,23 @@ fn a_slow_body_times_out() {
 #[test]
 fn an_unreachable_endpoint_is_transient() {
     let home = Home::new();
-    home.oauth("acme", "tok-secret-acme", Duration::minutes(55), Duration::hours(1));
+    home.oauth(
+        "acme",
+        "tok-secret-acme",
+        Duration::minutes(55),
+        Duration::hours(1),
+    );
     // A port nobody listens on: bind one, then let it go.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     home.write_private(
         "providers.toml",
-        &format!("[providers.acme]\nclient_id = \"x\"\ntoken_url = \"http://127.0.0.1:{port}/token\"\n"),
+        &format!(
+            "[providers.acme]\nclient_id = \"x\"\ntoken_url = \"http://127.0.0.1:{port}/token\"\n"
+        ),
     );
     home.credtop()
         .args(["refresh", "acme"])

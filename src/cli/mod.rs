@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod check;
+mod daemon;
 mod keys;
 mod lifecycle_cmds;
 mod logout;
@@ -107,6 +108,8 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// The refresh engine without the dashboard, until SIGINT or SIGTERM.
+    Daemon,
     /// Read the audit trail.
     Audit {
         #[arg(long)]
@@ -221,6 +224,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             oauth_only,
             yes,
         } => logout::run(ctx, provider.as_deref(), oauth_only, yes),
+        Command::Daemon => daemon::run(ctx),
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }
 }

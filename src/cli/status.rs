@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::{Context, Failure, human_duration};
+use crate::engine::lane;
 use crate::model::{Credential, Status, Zone};
 use crate::oauth::Providers;
 use crate::store::Store;
@@ -83,7 +84,14 @@ pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<S
     let rows = listing
         .credentials
         .iter()
-        .map(|c| StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation))
+        .map(|c| {
+            let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
+            // A failed or paused lane says more than the clock does.
+            if let Some(status) = lane::load(store.home(), &c.name).and_then(|l| l.status_for(c)) {
+                row.status = status;
+            }
+            row
+        })
         .collect();
     (rows, problems)
 }

@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use super::alert::{self, Alert};
+use super::lane;
 use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
 use crate::model::{Credential, FailureKind, Kind, Zone};
 use crate::oauth::{
@@ -100,6 +102,14 @@ impl Lifecycle {
         &self.providers
     }
 
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
     pub fn audit(&self) -> &AuditLog {
         &self.audit
     }
@@ -178,6 +188,7 @@ impl Lifecycle {
         match result {
             Ok(fresh) => {
                 self.store.save(&fresh)?;
+                lane::clear(&self.home, name);
                 self.audit.record(
                     self.record(Event::RefreshSucceeded, Outcome::Ok)
                         .about(&fresh)
@@ -195,9 +206,58 @@ impl Lifecycle {
                         .latency(started.elapsed())
                         .detail(e.message.clone()),
                 );
+                self.note_failure(&cred, &e);
                 Err(e.into())
             }
         }
+    }
+
+    /// Persists a failed refresh in the lane; the moment a lane pauses, the
+    /// operator is told, once.
+    fn note_failure(&self, cred: &Credential, e: &OAuthError) {
+        let (state, newly_paused) =
+            lane::record_failure(&self.home, cred, e.kind, &e.message, e.retry_at);
+        if !newly_paused {
+            return;
+        }
+        let event = if e.kind == FailureKind::CredentialRevoked {
+            Event::RevocationDetected
+        } else {
+            Event::LanePaused
+        };
+        self.audit.record(
+            self.record(event, Outcome::Failed)
+                .about(cred)
+                .kind(e.kind)
+                .detail(state.message.clone()),
+        );
+        let alert = Alert {
+            ts: Utc::now(),
+            event: if event == Event::RevocationDetected {
+                "revocation_detected"
+            } else {
+                "lane_paused"
+            },
+            credential: cred.name.clone(),
+            provider: cred.provider.clone(),
+            kind: e.kind,
+            message: e.message.clone(),
+        };
+        let channels = alert::notify(&alert, self.store.config().notify_command.as_deref());
+        self.audit.record(
+            self.record(Event::OperatorNotified, Outcome::Ok)
+                .named(&cred.name)
+                .provider(&cred.provider)
+                .kind(e.kind)
+                .detail(format!(
+                    "via {}",
+                    if channels.is_empty() {
+                        "nothing (no tmux, no tty, no notify_command)".to_string()
+                    } else {
+                        channels.join(", ")
+                    }
+                )),
+        );
     }
 
     /// Logs in through the browser (PKCE) or the device flow and stores the
@@ -259,6 +319,7 @@ impl Lifecycle {
         };
         let _lock = self.lock(&name).await?;
         self.store.save(&cred)?;
+        lane::clear(&self.home, &name);
         self.audit
             .record(self.record(Event::LoginCompleted, Outcome::Ok).about(&cred));
         Ok(cred)
@@ -270,6 +331,7 @@ impl Lifecycle {
         let cred = self.store.load(name)?;
         let remote = self.revoke_remote(&cred).await;
         self.store.delete(name)?;
+        lane::clear(&self.home, name);
         let outcome = if remote.succeeded() {
             Outcome::Ok
         } else {

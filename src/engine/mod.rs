@@ -2,8 +2,13 @@
 //! operation (refresh, login, revoke, rotate) is done here, once, for the
 //! CLI, the daemon and the dashboard alike.
 
+pub mod alert;
+pub mod lane;
 mod lifecycle;
+mod scheduler;
+mod watch;
 
 pub use lifecycle::{
-    Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport,
+    Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };
+pub use scheduler::{Engine, EngineConfig, EngineEvent};

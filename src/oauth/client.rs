@@ -139,10 +139,9 @@ pub async fn refresh_grant(
 ) -> Result<Tokens, OAuthError> {
     let issued_at = Utc::now();
     let rt = RefreshToken::new(refresh_token.expose().to_string());
-    let call = |req| http.call(req);
     let response = client
         .exchange_refresh_token(&rt)
-        .request_async(&call)
+        .request_async(http)
         .await
         .map_err(|e| OAuthError::from_request(e, error_fields))?;
     Ok(Tokens::from_response(&response, issued_at))

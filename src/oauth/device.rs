@@ -23,12 +23,11 @@ pub async fn login_device(
             endpoints.provider
         )));
     }
-    let call = |req| http.call(req);
     let details: StandardDeviceAuthorizationResponse = client
         .exchange_device_code()
         .map_err(|e| OAuthError::config(e.to_string()))?
         .add_scopes(scopes(requested))
-        .request_async(&call)
+        .request_async(http)
         .await
         .map_err(|e| OAuthError::from_request(e, error_fields))?;
     let url = details
@@ -41,7 +40,7 @@ pub async fn login_device(
     });
     let response = client
         .exchange_device_access_token(&details)
-        .request_async(&call, tokio::time::sleep, None)
+        .request_async(http, tokio::time::sleep, None)
         .await
         .map_err(|e| OAuthError::from_request::<DeviceCodeErrorResponse>(e, error_fields))?;
     // Expiry counts from the poll that succeeded, not from the first one.

@@ -84,8 +84,8 @@ impl HttpClient {
         HttpClient { inner, timeout }
     }
 
-    /// The function `oauth2` calls for every request.
-    pub async fn call(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    /// One request as `oauth2` makes it, normalised on the way back.
+    pub async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let (parts, body) = request.into_parts();
         let mut builder = self
             .inner
@@ -180,6 +180,19 @@ impl HttpClient {
             source = s.source();
         }
         HttpError::Network(text)
+    }
+}
+
+/// `oauth2` sends every request through this. A named future type (boxed,
+/// `Send`) keeps the engine's refresh tasks spawnable.
+impl<'c> oauth2::AsyncHttpClient<'c> for HttpClient {
+    type Error = HttpError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>,
+    >;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.execute(request))
     }
 }
 

@@ -64,11 +64,10 @@ pub async fn login_loopback(
     });
     let code = wait_for_callback(listener, state.secret(), endpoints, timeout).await?;
     let issued_at = Utc::now();
-    let call = |req| http.call(req);
     let response = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
-        .request_async(&call)
+        .request_async(http)
         .await
         .map_err(|e| OAuthError::from_request(e, error_fields))?;
     Ok(Tokens::from_response(&response, issued_at))

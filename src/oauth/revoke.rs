@@ -66,7 +66,6 @@ pub async fn revoke_remote(
 }
 
 async fn rfc7009(client: &OAuthClient, http: &HttpClient, cred: &Credential) -> RemoteRevocation {
-    let call = |req| http.call(req);
     let mut done = Vec::new();
     let mut tokens = Vec::new();
     if let Some(rt) = &cred.refresh_token {
@@ -84,7 +83,7 @@ async fn rfc7009(client: &OAuthClient, http: &HttpClient, cred: &Credential) -> 
             Ok(r) => r,
             Err(e) => return RemoteRevocation::Failed(OAuthError::config(e.to_string())),
         };
-        match request.request_async(&call).await {
+        match request.request_async(http).await {
             Ok(()) => done.push(what),
             Err(e) => return RemoteRevocation::Failed(OAuthError::from_request(e, error_fields)),
         }

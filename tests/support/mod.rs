@@ -2,6 +2,7 @@
 //! files written the way credtop (or an operator) would write them.
 #![allow(dead_code)]
 
+pub mod authserver;
 pub mod stub;
 
 use std::fs::{DirBuilder, OpenOptions};

@@ -39,7 +39,12 @@ fn serve(mut stream: TcpStream) {
         }
     }
     let text = String::from_utf8_lossy(&head);
-    let path = text.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
+    let path = text
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .trim_start_matches('/')
+        .to_string();
     let reply = |s: &mut TcpStream, status: &str, extra: &str, body: &str| {
         let _ = write!(
             s,
@@ -49,8 +54,18 @@ fn serve(mut stream: TcpStream) {
     };
     match path.as_str() {
         "500" => reply(&mut stream, "500 Internal Server Error", "", "oops"),
-        "503-retry" => reply(&mut stream, "503 Service Unavailable", "Retry-After: 7\r\n", ""),
-        "429-seconds" => reply(&mut stream, "429 Too Many Requests", "Retry-After: 120\r\n", "{\"error\":\"ratelimited\"}"),
+        "503-retry" => reply(
+            &mut stream,
+            "503 Service Unavailable",
+            "Retry-After: 7\r\n",
+            "",
+        ),
+        "429-seconds" => reply(
+            &mut stream,
+            "429 Too Many Requests",
+            "Retry-After: 120\r\n",
+            "{\"error\":\"ratelimited\"}",
+        ),
         "429-date" => reply(
             &mut stream,
             "429 Too Many Requests",
@@ -69,7 +84,12 @@ fn serve(mut stream: TcpStream) {
             "Content-Type: application/json\r\n",
             "{\"error\":\"invalid_grant\"}",
         ),
-        "html" => reply(&mut stream, "200 OK", "Content-Type: text/html\r\n", "<html><body>Sign in</body></html>"),
+        "html" => reply(
+            &mut stream,
+            "200 OK",
+            "Content-Type: text/html\r\n",
+            "<html><body>Sign in</body></html>",
+        ),
         "truncated" => reply(
             &mut stream,
             "200 OK",
@@ -83,7 +103,10 @@ fn serve(mut stream: TcpStream) {
             "{\"error\":\"invalid_client\"}",
         ),
         "endless" => {
-            let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{{\"access_token\":\"");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{{\"access_token\":\""
+            );
             let chunk = [b'a'; 16 * 1024];
             // Bounded: 64 MiB at most, far past credtop's cap.
             for _ in 0..4096 {
@@ -93,7 +116,10 @@ fn serve(mut stream: TcpStream) {
             }
         }
         "slow" => {
-            let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+            );
             // One byte a second, for at most a minute.
             for _ in 0..60 {
                 std::thread::sleep(Duration::from_secs(1));

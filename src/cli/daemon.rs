@@ -1,0 +1,135 @@
+//! `credtop daemon`: the engine without a UI. One per home; stops cleanly on
+//! SIGINT and SIGTERM; logs to `$CREDTOP_HOME/logs/`.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::check::verdict;
+use super::lifecycle_cmds::lifecycle;
+use super::{Context, Failure, collect_rows, exit};
+use crate::audit::Actor;
+use crate::engine::{Engine, EngineConfig, EngineEvent};
+
+pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
+    let ctx = Context {
+        actor: Actor::Daemon,
+        home: ctx.home.clone(),
+        audit: ctx.audit.clone(),
+    };
+    let lc = lifecycle(&ctx)?;
+    let _only_one = claim_home(&ctx)?;
+    preflight(&ctx, &lc);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(exit::ERROR, format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let (engine, mut events) = Engine::new(Arc::new(lc), EngineConfig::default());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let engine = tokio::spawn(engine.run(stop_rx));
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+        let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = hup.recv() => break,
+                event = events.recv() => match event {
+                    Ok(e) => log_event(&e),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(missed = n, "events lagged"),
+                    Err(_) => break,
+                },
+            }
+        }
+        let _ = stop_tx.send(true);
+        let _ = engine.await;
+    });
+    eprintln!("credtop daemon: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Holds `daemon.lock` for the daemon's life: a second daemon on the same
+/// home is refused, with the pid of the first.
+fn claim_home(ctx: &Context) -> Result<File, Failure> {
+    let path = ctx.home.join("daemon.lock");
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| Failure::new(exit::ERROR, format!("{}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            return Err(Failure::new(
+                exit::ERROR,
+                format!(
+                    "a credtop daemon is already running on {} (pid {}); stop it first",
+                    ctx.home.display(),
+                    pid.trim()
+                ),
+            ));
+        }
+        Err(TryLockError::Error(e)) => {
+            return Err(Failure::new(
+                exit::ERROR,
+                format!("{}: {e}", path.display()),
+            ));
+        }
+    }
+    let _ = file.set_len(0);
+    let _ = file.rewind();
+    let _ = writeln!(file, "{}", std::process::id());
+    Ok(file)
+}
+
+/// The same classification `credtop check` uses, said once at start.
+fn preflight(ctx: &Context, lc: &crate::engine::Lifecycle) {
+    let (rows, problems) = collect_rows(lc.store(), Utc::now());
+    eprintln!(
+        "credtop daemon: {} credentials in {} (pid {})",
+        rows.len(),
+        ctx.home.display(),
+        std::process::id()
+    );
+    for p in problems {
+        eprintln!("  CRITICAL {p}");
+    }
+    for line in rows
+        .iter()
+        .filter_map(verdict)
+        .filter(|(level, _)| *level > 0)
+    {
+        eprintln!("  {}", line.1);
+        tracing::warn!(preflight = %line.1);
+    }
+}
+
+fn log_event(e: &EngineEvent) {
+    match e {
+        EngineEvent::RefreshFailed {
+            name,
+            kind,
+            message,
+            ..
+        } => {
+            tracing::warn!(credential = %name, kind = %kind, %message, "refresh failed")
+        }
+        EngineEvent::LanePaused { name, kind } => {
+            tracing::error!(credential = %name, kind = %kind, "lane paused")
+        }
+        other => tracing::info!(event = ?other),
+    }
+}

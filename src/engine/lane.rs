@@ -1,0 +1,92 @@
+//! The persisted state of one credential's refresh lane,
+//! `state/<name>.json`: why it is failing and whether it is paused. Shared
+//! by every process (the daemon, the dashboard, `credtop token`), so a
+//! revoked grant shows as revoked everywhere and survives restarts. No
+//! file means a healthy lane.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Credential, FailureKind, Fingerprint, Status};
+use crate::store::{StoreError, ensure_private_dir, read_private, write_atomic};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaneState {
+    pub kind: FailureKind,
+    pub message: String,
+    pub since: DateTime<Utc>,
+    pub retry_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+    /// Paused lanes are not retried until the credential changes.
+    pub paused: bool,
+    /// The credential the failure was about; a new one (a login, a
+    /// rotation by hand) clears the lane.
+    pub fingerprint: Fingerprint,
+}
+
+impl LaneState {
+    /// The status this lane imposes on its credential, if it still applies.
+    pub fn status_for(&self, cred: &Credential) -> Option<Status> {
+        (self.fingerprint == cred.secret.fingerprint())
+            .then(|| Status::from_failure(self.kind, self.retry_at))
+    }
+
+    /// Whether a failure of this kind stops the lane until the operator acts.
+    pub fn pauses(kind: FailureKind) -> bool {
+        !kind.is_retryable()
+    }
+}
+
+fn dir(home: &Path) -> PathBuf {
+    home.join("state")
+}
+
+fn path(home: &Path, name: &str) -> PathBuf {
+    dir(home).join(format!("{name}.json"))
+}
+
+pub fn load(home: &Path, name: &str) -> Option<LaneState> {
+    let bytes = read_private(&path(home, name)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub fn save(home: &Path, name: &str, state: &LaneState) -> Result<(), StoreError> {
+    ensure_private_dir(&dir(home))?;
+    write_atomic(
+        &path(home, name),
+        &serde_json::to_vec_pretty(state).expect("lane state serializes"),
+    )
+}
+
+pub fn clear(home: &Path, name: &str) {
+    let _ = std::fs::remove_file(path(home, name));
+}
+
+/// Records a failure; returns the new state and whether this failure
+/// paused a lane that was running (the moment to alert, exactly once).
+pub fn record_failure(
+    home: &Path,
+    cred: &Credential,
+    kind: FailureKind,
+    message: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> (LaneState, bool) {
+    let previous = load(home, &cred.name).filter(|s| s.fingerprint == cred.secret.fingerprint());
+    let was_paused = previous.as_ref().is_some_and(|p| p.paused);
+    let state = LaneState {
+        kind,
+        message: message.to_string(),
+        since: previous.as_ref().map_or_else(Utc::now, |p| p.since),
+        retry_at,
+        consecutive_failures: previous.map_or(1, |p| p.consecutive_failures + 1),
+        paused: LaneState::pauses(kind),
+        fingerprint: cred.secret.fingerprint(),
+    };
+    if let Err(e) = save(home, &cred.name, &state) {
+        tracing::error!(error = %e, credential = %cred.name, "lane state not saved");
+    }
+    let newly_paused = state.paused && !was_paused;
+    (state, newly_paused)
+}

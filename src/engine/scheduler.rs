@@ -1,0 +1,475 @@
+//! The proactive refresh engine: a schedule of every credential credtop
+//! owns, each refreshed when it enters its danger zone (refresh point plus
+//! jitter), never waiting for a 401. Failures are handled by type:
+//! transient ones back off (exponential, full jitter, capped, Retry-After
+//! respected), dead ones pause the lane (the lifecycle alerts once).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::lane;
+use super::{Lifecycle, LifecycleError, RefreshMode, RefreshOutcome};
+use crate::audit::{AuditRecord, Event, Outcome};
+use crate::model::{Credential, FailureKind, Fingerprint, Zone};
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// At most this many refreshes in flight, so that a hundred credentials
+    /// expiring together do not become a storm.
+    pub concurrency: usize,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    pub debounce: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            concurrency: 8,
+            backoff_base: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(300),
+            debounce: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What the engine tells the audit log, the daemon's log and the dashboard.
+#[derive(Clone, Debug)]
+pub enum EngineEvent {
+    Loaded {
+        count: usize,
+    },
+    RefreshStarted {
+        name: String,
+    },
+    RefreshSucceeded {
+        name: String,
+        latency: Duration,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// Another process refreshed it first (the lock made us wait).
+    RefreshNotNeeded {
+        name: String,
+    },
+    RefreshFailed {
+        name: String,
+        kind: FailureKind,
+        message: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
+    LanePaused {
+        name: String,
+        kind: FailureKind,
+    },
+    /// A non-refreshable credential entered its danger zone or expired.
+    Warning {
+        name: String,
+        zone: Zone,
+    },
+    ExternalChange {
+        name: String,
+        change: &'static str,
+    },
+    Stopped,
+}
+
+/// What the engine keeps of a credential: timing and identity, no secret.
+#[derive(Clone, Debug)]
+struct Lane {
+    provider: String,
+    fingerprint: Fingerprint,
+    refreshable: bool,
+    next: Option<DateTime<Utc>>,
+    /// The zone last warned about (non-refreshable credentials).
+    warned: Zone,
+    failures: u32,
+    paused: bool,
+    in_flight: bool,
+}
+
+pub struct Engine {
+    lc: Arc<Lifecycle>,
+    cfg: EngineConfig,
+    events: broadcast::Sender<EngineEvent>,
+    lanes: HashMap<String, Lane>,
+    schedule: BTreeSet<(DateTime<Utc>, String)>,
+    /// Fingerprints this engine wrote, so its own writes are not taken for
+    /// external changes when the watch reports them.
+    own_writes: BTreeSet<String>,
+}
+
+type Finished = (String, Duration, Result<RefreshOutcome, LifecycleError>);
+
+impl Engine {
+    pub fn new(
+        lc: Arc<Lifecycle>,
+        cfg: EngineConfig,
+    ) -> (Engine, broadcast::Receiver<EngineEvent>) {
+        let (events, rx) = broadcast::channel(1024);
+        let engine = Engine {
+            lc,
+            cfg,
+            events,
+            lanes: HashMap::new(),
+            schedule: BTreeSet::new(),
+            own_writes: BTreeSet::new(),
+        };
+        (engine, rx)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, e: EngineEvent) {
+        let _ = self.events.send(e);
+    }
+
+    /// Runs until `stop` turns true; in-flight refreshes are finished
+    /// (bounded) before it returns.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let (nudge_tx, mut nudges) = mpsc::channel(16);
+        let _watcher = super::watch::watch_store(self.lc.home(), nudge_tx)
+            .inspect_err(|e| tracing::warn!(error = %e, "store watch unavailable; external changes need a restart"))
+            .ok();
+        self.reload(true);
+        let mut tasks: JoinSet<Finished> = JoinSet::new();
+        loop {
+            self.start_due(&mut tasks);
+            let wake = self.next_wake();
+            tokio::select! {
+                _ = tokio::time::sleep(wake) => {}
+                Some(()) = nudges.recv() => {
+                    tokio::time::sleep(self.cfg.debounce).await;
+                    while nudges.try_recv().is_ok() {}
+                    self.reload(false);
+                }
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Ok(done) = done {
+                        self.finish(done);
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+        }
+        let drain = async {
+            while let Some(Ok(done)) = tasks.join_next().await {
+                self.finish(done);
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(10), drain)
+            .await
+            .is_err()
+        {
+            tasks.abort_all();
+        }
+        self.emit(EngineEvent::Stopped);
+    }
+
+    /// How long to sleep: until the next scheduled instant, at most a minute
+    /// (a coarse safety net against clock jumps).
+    fn next_wake(&self) -> Duration {
+        let Some((at, _)) = self.schedule.first() else {
+            return Duration::from_secs(60);
+        };
+        (*at - Utc::now())
+            .to_std()
+            .unwrap_or_default()
+            .min(Duration::from_secs(60))
+    }
+
+    fn reschedule(&mut self, name: &str, next: Option<DateTime<Utc>>) {
+        let Some(lane) = self.lanes.get_mut(name) else {
+            return;
+        };
+        if let Some(old) = lane.next.take() {
+            self.schedule.remove(&(old, name.to_string()));
+        }
+        lane.next = next;
+        if let Some(at) = next {
+            self.schedule.insert((at, name.to_string()));
+        }
+    }
+
+    fn start_due(&mut self, tasks: &mut JoinSet<Finished>) {
+        let now = Utc::now();
+        let mut waiting = Vec::new();
+        while let Some((at, name)) = self.schedule.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.schedule.remove(&(at, name.clone()));
+            let Some(lane) = self.lanes.get_mut(&name) else {
+                continue;
+            };
+            lane.next = None;
+            if !lane.refreshable {
+                self.warn(&name);
+                continue;
+            }
+            if tasks.len() >= self.cfg.concurrency {
+                waiting.push((at, name));
+                break;
+            }
+            lane.in_flight = true;
+            self.emit(EngineEvent::RefreshStarted { name: name.clone() });
+            let lc = Arc::clone(&self.lc);
+            tasks.spawn(async move {
+                let started = std::time::Instant::now();
+                let result = lc.refresh(&name, RefreshMode::IfNeeded).await;
+                (name, started.elapsed(), result)
+            });
+        }
+        // Over the concurrency limit: retried as soon as a slot frees.
+        for (at, name) in waiting {
+            if let Some(lane) = self.lanes.get_mut(&name) {
+                lane.next = Some(at);
+                self.schedule.insert((at, name));
+            }
+        }
+    }
+
+    fn finish(&mut self, (name, latency, result): Finished) {
+        let Some(lane) = self.lanes.get_mut(&name) else {
+            return;
+        };
+        lane.in_flight = false;
+        match result {
+            Ok(outcome) => {
+                let refreshed = matches!(outcome, RefreshOutcome::Refreshed(_));
+                let cred = outcome.credential().clone();
+                lane.failures = 0;
+                lane.paused = false;
+                if refreshed {
+                    self.own_writes.insert(cred.secret.fingerprint().0);
+                    self.emit(EngineEvent::RefreshSucceeded {
+                        name: name.clone(),
+                        latency,
+                        expires_at: cred.expires_at,
+                    });
+                } else {
+                    self.emit(EngineEvent::RefreshNotNeeded { name: name.clone() });
+                }
+                self.track(&cred);
+            }
+            Err(e) => {
+                let kind = e.kind();
+                let retry_at = match &e {
+                    LifecycleError::OAuth(o) => o.retry_at,
+                    _ => None,
+                };
+                let pauses = lane::LaneState::pauses(kind);
+                lane.paused = pauses;
+                lane.failures += u32::from(!pauses);
+                let failures = lane.failures;
+                self.emit(EngineEvent::RefreshFailed {
+                    name: name.clone(),
+                    kind,
+                    message: e.to_string(),
+                    retry_at,
+                });
+                if pauses {
+                    self.emit(EngineEvent::LanePaused {
+                        name: name.clone(),
+                        kind,
+                    });
+                    self.reschedule(&name, None);
+                } else {
+                    let next = Utc::now() + self.backoff(failures);
+                    let next = retry_at.map_or(next, |r| r.max(next));
+                    self.reschedule(&name, Some(next));
+                }
+            }
+        }
+    }
+
+    /// Exponential backoff with full jitter: uniform in [0, min(cap, base·2ⁿ)].
+    fn backoff(&self, failures: u32) -> chrono::Duration {
+        let ceiling = self
+            .cfg
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(failures.min(20)))
+            .min(self.cfg.backoff_cap);
+        let pick = ceiling
+            .mul_f64(rand::random::<f64>())
+            .max(Duration::from_millis(200));
+        chrono::Duration::from_std(pick).unwrap_or_default()
+    }
+
+    /// Starts (or updates) tracking `cred` and schedules its next action.
+    fn track(&mut self, cred: &Credential) {
+        let refresh_at = self.lc.providers().refresh_at(&cred.provider);
+        let life = cred.lifetime(refresh_at);
+        let paused = lane::load(self.lc.home(), &cred.name)
+            .is_some_and(|s| s.paused && s.status_for(cred).is_some());
+        let refreshable = cred.is_refreshable();
+        let previous = self.lanes.get(&cred.name);
+        let lane = Lane {
+            provider: cred.provider.clone(),
+            fingerprint: cred.secret.fingerprint(),
+            refreshable,
+            next: previous.and_then(|p| p.next),
+            warned: previous
+                .filter(|p| p.fingerprint == cred.secret.fingerprint())
+                .map_or(Zone::Safe, |p| p.warned),
+            failures: previous.map_or(0, |p| p.failures),
+            paused,
+            in_flight: previous.is_some_and(|p| p.in_flight),
+        };
+        let next = match (paused, refreshable) {
+            (true, _) => None,
+            (false, true) => life.scheduled_refresh(cred.jitter_seed()),
+            (false, false) => match lane.warned {
+                Zone::Safe => life.refresh_point(),
+                Zone::Danger => life.expires_at,
+                _ => None,
+            },
+        };
+        self.lanes.insert(cred.name.clone(), lane);
+        if !self.lanes[&cred.name].in_flight {
+            self.reschedule(&cred.name, next);
+        }
+    }
+
+    /// A credential credtop cannot refresh reached its refresh point or its
+    /// expiry: warn once for each.
+    fn warn(&mut self, name: &str) {
+        let Ok(cred) = self.lc.store().load(name) else {
+            return;
+        };
+        let zone = cred.zone(Utc::now(), self.lc.providers().refresh_at(&cred.provider));
+        let event = match zone {
+            Zone::Danger => Event::WarningRaised,
+            Zone::Expired => Event::TokenExpired,
+            _ => return self.track(&cred),
+        };
+        self.lc.audit().record(
+            AuditRecord::new(event, self.actor(), Outcome::Info)
+                .about(&cred)
+                .detail("credtop cannot refresh this credential; renew it by hand"),
+        );
+        self.emit(EngineEvent::Warning {
+            name: name.to_string(),
+            zone,
+        });
+        if let Some(lane) = self.lanes.get_mut(name) {
+            lane.warned = zone;
+        }
+        self.track(&cred);
+    }
+
+    fn actor(&self) -> crate::audit::Actor {
+        self.lc.actor()
+    }
+
+    /// Re-reads the store: picks up credentials added, replaced or removed
+    /// by anyone, and audits the changes no credtop process made.
+    fn reload(&mut self, initial: bool) {
+        let listing = self.lc.store().list();
+        for problem in &listing.problems {
+            tracing::warn!(problem = %problem, "unreadable credential");
+        }
+        let mut seen = BTreeSet::new();
+        let mut known_writes = None;
+        for cred in listing.credentials.iter().filter(|c| c.source.is_owned()) {
+            seen.insert(cred.name.clone());
+            let change = match self.lanes.get(&cred.name) {
+                None if initial => None,
+                None => Some("added"),
+                Some(l) if l.fingerprint != cred.secret.fingerprint() => {
+                    let fp = cred.secret.fingerprint().0;
+                    let ours = self.own_writes.contains(&fp)
+                        || known_writes
+                            .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
+                            .contains(&fp);
+                    (!ours).then_some("replaced")
+                }
+                Some(_) => None,
+            };
+            if initial {
+                self.lc.audit().record(
+                    AuditRecord::new(Event::CredentialLoaded, self.actor(), Outcome::Info)
+                        .about(cred)
+                        .detail(format!(
+                            "zone {}",
+                            cred.zone(Utc::now(), self.lc.providers().refresh_at(&cred.provider))
+                                .as_str()
+                        )),
+                );
+            }
+            if let Some(change) = change {
+                self.external_change(&cred.name, Some(cred), change);
+            }
+            self.track(cred);
+        }
+        let gone: Vec<String> = self
+            .lanes
+            .keys()
+            .filter(|n| !seen.contains(*n))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.reschedule(&name, None);
+            let lane = self.lanes.remove(&name);
+            if let Some(lane) = lane.filter(|l| !l.in_flight) {
+                let _ = lane;
+                self.external_change(&name, None, "deleted");
+            }
+        }
+        if initial {
+            self.emit(EngineEvent::Loaded {
+                count: self.lanes.len(),
+            });
+        }
+    }
+
+    fn external_change(&self, name: &str, cred: Option<&Credential>, change: &'static str) {
+        let mut record = AuditRecord::new(Event::ExternalChange, self.actor(), Outcome::Info)
+            .named(name)
+            .detail(format!(
+                "credential {change} outside credtop; picked up live"
+            ));
+        if let Some(c) = cred {
+            record = record.about(c).detail(format!(
+                "credential {change} outside credtop; picked up live"
+            ));
+        }
+        self.lc.audit().record(record);
+        self.emit(EngineEvent::ExternalChange {
+            name: name.to_string(),
+            change,
+        });
+    }
+
+    /// The credential's provider, for callers that only know the name.
+    pub fn provider_of(&self, name: &str) -> Option<&str> {
+        self.lanes.get(name).map(|l| l.provider.as_str())
+    }
+}
+
+/// Fingerprints written lately by any credtop process (refreshes by
+/// `credtop token`, logins, rotations), read from the audit trail's tail.
+fn recent_credtop_writes(audit: &crate::audit::AuditLog) -> BTreeSet<String> {
+    let since = Utc::now() - chrono::Duration::hours(1);
+    let Ok(read) = crate::audit::read_since(audit, Some(since)) else {
+        return BTreeSet::new();
+    };
+    read.records
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.event,
+                Event::RefreshSucceeded
+                    | Event::LoginCompleted
+                    | Event::Rotate
+                    | Event::CredentialAdded
+            )
+        })
+        .filter_map(|r| r.fingerprint.map(|f| f.0))
+        .collect()
+}
