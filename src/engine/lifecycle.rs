@@ -307,6 +307,14 @@ impl Lifecycle {
         let cred = match result {
             Ok(c) => c,
             Err(e) => {
+                let mut again = format!("credtop login {}", opts.provider);
+                if opts.name.as_deref().is_some_and(|n| n != opts.provider) {
+                    again.push_str(&format!(" --name {name}"));
+                }
+                if opts.device {
+                    again.push_str(" --device");
+                }
+                let e = e.with_hint(&again);
                 self.audit.record(
                     self.record(Event::LoginFailed, Outcome::Failed)
                         .named(&name)
@@ -367,8 +375,8 @@ impl Lifecycle {
             };
         }
         match self.provider(&cred.provider).await {
-            Ok((cfg, endpoints, client)) => {
-                oauth::revoke_remote(&client, &endpoints, cfg, &self.http, cred).await
+            Ok((cfg, endpoints, _)) => {
+                oauth::revoke_remote(&endpoints, cfg, &self.http, cred).await
             }
             Err(e) => RemoteRevocation::Failed(e),
         }

@@ -1,6 +1,6 @@
 //! The `oauth2` client for one provider, and what a token response becomes.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use oauth2::basic::{
     BasicClient, BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenResponse,
@@ -80,6 +80,10 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn from_response(r: &BasicTokenResponse, issued_at: DateTime<Utc>) -> Self {
+        // Servers count expires_in from their own clock in whole seconds
+        // (oidc-provider: exp = floor(now) + ttl): rounding the send time
+        // down keeps our expiry from ever being later than theirs.
+        let issued_at = issued_at.with_nanosecond(0).unwrap_or(issued_at);
         Tokens {
             access_token: Secret::new(r.access_token().secret().clone()),
             refresh_token: r

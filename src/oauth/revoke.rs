@@ -2,9 +2,6 @@
 //! it takes the whole grant with it, then the access token), or the
 //! provider's own API where it differs.
 
-use oauth2::{AccessToken, RefreshToken, StandardRevocableToken};
-
-use super::client::{OAuthClient, error_fields};
 use super::endpoints::Endpoints;
 use super::provider::{ProviderConfig, RevocationStyle};
 use super::{HttpClient, OAuthError};
@@ -46,7 +43,6 @@ impl RemoteRevocation {
 }
 
 pub async fn revoke_remote(
-    client: &OAuthClient,
     endpoints: &Endpoints,
     cfg: &ProviderConfig,
     http: &HttpClient,
@@ -54,7 +50,7 @@ pub async fn revoke_remote(
 ) -> RemoteRevocation {
     match endpoints.revocation {
         RevocationStyle::Rfc7009 if endpoints.revocation_url.is_some() => {
-            rfc7009(client, http, cred).await
+            rfc7009(endpoints, cfg, http, cred).await
         }
         RevocationStyle::SlackAuthRevoke => slack(endpoints, http, cred).await,
         RevocationStyle::GitHubApplicationGrant => github(endpoints, cfg, http, cred).await,
@@ -65,27 +61,47 @@ pub async fn revoke_remote(
     }
 }
 
-async fn rfc7009(client: &OAuthClient, http: &HttpClient, cred: &Credential) -> RemoteRevocation {
-    let mut done = Vec::new();
+/// RFC 7009 §2.1, sent by hand rather than through `oauth2`, which refuses
+/// plain-http endpoints even on loopback (where credtop's own check allows
+/// them). A public client identifies itself with client_id in the body.
+async fn rfc7009(
+    endpoints: &Endpoints,
+    cfg: &ProviderConfig,
+    http: &HttpClient,
+    cred: &Credential,
+) -> RemoteRevocation {
+    let Some(url) = &endpoints.revocation_url else {
+        return RemoteRevocation::NotSupported {
+            page: endpoints.revoke_page.clone(),
+            why: "no revocation endpoint".into(),
+        };
+    };
     let mut tokens = Vec::new();
     if let Some(rt) = &cred.refresh_token {
-        tokens.push((
-            "refresh token",
-            StandardRevocableToken::RefreshToken(RefreshToken::new(rt.expose().to_string())),
-        ));
+        tokens.push(("refresh token", "refresh_token", rt));
     }
-    tokens.push((
-        "access token",
-        StandardRevocableToken::AccessToken(AccessToken::new(cred.secret.expose().to_string())),
-    ));
-    for (what, token) in tokens {
-        let request = match client.revoke_token(token) {
-            Ok(r) => r,
-            Err(e) => return RemoteRevocation::Failed(OAuthError::config(e.to_string())),
-        };
-        match request.request_async(http).await {
-            Ok(()) => done.push(what),
-            Err(e) => return RemoteRevocation::Failed(OAuthError::from_request(e, error_fields)),
+    tokens.push(("access token", "access_token", &cred.secret));
+    let mut done = Vec::new();
+    for (what, hint, token) in tokens {
+        let mut form = vec![("token", token.expose()), ("token_type_hint", hint)];
+        let mut builder = http.reqwest().post(url.clone());
+        match (&cfg.client_id, &cfg.client_secret) {
+            (Some(id), Some(secret)) => builder = builder.basic_auth(id, Some(secret.expose())),
+            (Some(id), None) => form.push(("client_id", id)),
+            _ => {}
+        }
+        match http.send(builder.form(&form)).await {
+            Ok((200, _)) => done.push(what),
+            Ok((status, body)) => {
+                let code = body["error"].as_str().map(str::to_string);
+                return RemoteRevocation::Failed(match code {
+                    Some(c) => OAuthError::from_code(&c, body["error_description"].as_str()),
+                    None => OAuthError::config(format!(
+                        "the revocation endpoint answered HTTP {status}"
+                    )),
+                });
+            }
+            Err(e) => return RemoteRevocation::Failed(e.into()),
         }
     }
     RemoteRevocation::Revoked(done)

@@ -44,9 +44,12 @@ impl AuthServer {
             .expect("node starts");
         let stdin = child.stdin.take().unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout
             .read_line(&mut line)
             .expect("the server prints its issuer");
+        // Keep draining, so the server never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let ready: serde_json::Value =
             serde_json::from_str(line.trim()).unwrap_or_else(|_| panic!("server said {line:?}"));
         AuthServer {
@@ -64,7 +67,7 @@ impl AuthServer {
     /// A providers.toml table for provider `name` on this server.
     pub fn provider_toml(&self, name: &str) -> String {
         format!(
-            "[providers.{name}]\nissuer = \"{}\"\nclient_id = \"credtop-test\"\nscopes = [\"openid\", \"offline_access\", \"api\"]\n",
+            "[providers.{name}]\nissuer = \"{}\"\nclient_id = \"credtop-test\"\nscopes = [\"openid\", \"offline_access\", \"profile\"]\n",
             self.issuer
         )
     }
@@ -121,6 +124,25 @@ impl AuthServer {
     }
 }
 
+impl AuthServer {
+    /// RFC 7009 revocation sent straight to the server, as if the user
+    /// revoked the app in the provider's settings.
+    pub fn revoke_at_server(&self, token: &str) {
+        let url = format!("{}/token/revocation", self.issuer);
+        let status = Self::block_on(async {
+            reqwest::Client::new()
+                .post(url)
+                .form(&[("token", token), ("client_id", "credtop-test")])
+                .timeout(Duration::from_secs(10))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert!(status.is_success(), "revocation answered {status}");
+    }
+}
+
 /// The stored tokens of credential `name` in `home` (test-side reading).
 pub fn stored_tokens(home: &Path, name: &str) -> (String, String) {
     let v: serde_json::Value = serde_json::from_str(
@@ -131,4 +153,41 @@ pub fn stored_tokens(home: &Path, name: &str) -> (String, String) {
         v["access_token"].as_str().unwrap().to_string(),
         v["refresh_token"].as_str().unwrap_or_default().to_string(),
     )
+}
+
+/// Logs `name` in through provider `acme` of `server` with the test browser.
+pub fn login(home: &super::Home, server: &AuthServer, name: &str) {
+    home.write_private("providers.toml", &server.provider_toml("acme"));
+    let out = home
+        .credtop()
+        .env("BROWSER", browser())
+        .args(["login", "acme", "--name", name, "--timeout", "60"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "login failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Moves credential `name` into its danger zone without touching its
+/// tokens: an earlier `created_at` makes 90 % of its lifetime look spent.
+pub fn age_into_danger(home: &super::Home, name: &str) {
+    let rel = format!("oauth/{name}.json");
+    let mut v: serde_json::Value = serde_json::from_str(&home.read(&rel)).unwrap();
+    let expires: chrono::DateTime<chrono::Utc> = v["expires_at"].as_str().unwrap().parse().unwrap();
+    let remaining = expires - chrono::Utc::now();
+    v["created_at"] = serde_json::Value::String((expires - remaining * 10).to_rfc3339());
+    home.write_private(&rel, &v.to_string());
+}
+
+/// Lines of the audit trail with event `event`.
+pub fn audit_events(home: &super::Home, event: &str) -> Vec<serde_json::Value> {
+    home.read("audit.jsonl")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["event"] == event)
+        .collect()
 }

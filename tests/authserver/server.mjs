@@ -1,0 +1,95 @@
+// panva's oidc-provider configured as credtop's test authorization server.
+// Loopback only. Prints {"issuer": "..."} on stdout once listening; exits
+// when stdin closes (so a dying test harness never leaves it behind) or on
+// SIGTERM. Logs and warnings go to stderr.
+//
+// Environment:
+//   PORT            port on 127.0.0.1 (default 0: a free one)
+//   ACCESS_TTL      access token lifetime in seconds (default 20)
+//   SLOW_DOWN_ONCE  "1": answer the first token request with slow_down
+//                   (RFC 8628 §3.5), which this server never sends itself
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+// stdout carries exactly one line, the issuer; everything the library says
+// goes to stderr (a harness that stopped reading stdout must not kill us).
+console.log = console.info = console.debug = (...args) => console.error(...args);
+process.stdout.on('error', () => {});
+
+const accessTtl = Number(process.env.ACCESS_TTL || 20);
+const slowDownOnce = process.env.SLOW_DOWN_ONCE === '1';
+
+const server = http.createServer();
+await new Promise((resolve) => server.listen(Number(process.env.PORT || 0), '127.0.0.1', resolve));
+const { port } = server.address();
+const issuer = `http://127.0.0.1:${port}`;
+
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      // A public native client: PKCE, loopback redirect on any port
+      // (RFC 8252 §7.3), no secret.
+      client_id: 'credtop-test',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+      response_types: ['code'],
+    },
+    {
+      // What the tests use to ask the server whether a token is alive.
+      client_id: 'introspector',
+      client_secret: 'introspector-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [],
+      grant_types: [],
+      response_types: [],
+    },
+  ],
+  scopes: ['openid', 'offline_access', 'profile'],
+  pkce: { required: () => true },
+  // Every refresh rotates; replaying a consumed refresh token revokes the
+  // whole grant (oidc-provider's reuse detection).
+  rotateRefreshToken: true,
+  issueRefreshToken: async () => true,
+  ttl: {
+    AccessToken: accessTtl,
+    AuthorizationCode: 60,
+    DeviceCode: 300,
+    Grant: 86400,
+    IdToken: 3600,
+    Interaction: 3600,
+    RefreshToken: 86400,
+    Session: 86400,
+  },
+  features: {
+    devInteractions: { enabled: true },
+    deviceFlow: { enabled: true },
+    revocation: { enabled: true },
+    introspection: { enabled: true },
+  },
+});
+provider.proxy = false;
+
+if (slowDownOnce) {
+  let sent = false;
+  provider.use(async (ctx, next) => {
+    if (!sent && ctx.method === 'POST' && ctx.path === '/token') {
+      sent = true;
+      ctx.status = 400;
+      ctx.body = { error: 'slow_down', error_description: 'poll less often' };
+      return;
+    }
+    await next();
+  });
+}
+
+server.on('request', provider.callback());
+process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+
+const stop = () => server.close(() => process.exit(0));
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

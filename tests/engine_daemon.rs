@@ -1,0 +1,240 @@
+//! The proactive refresh engine, run as `credtop daemon` against a real
+//! authorization server with short-lived access tokens.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use predicates::prelude::*;
+use support::Home;
+use support::authserver::{self, AuthServer, audit_events, stored_tokens};
+
+fn daemon(home: &Home) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin("credtop"))
+        .arg("daemon")
+        .env("CREDTOP_HOME", home.path())
+        .env_remove("TMUX")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn stop(mut child: Child) -> String {
+    unsafe {
+        libc_kill(child.id() as i32, 15);
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "daemon did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "daemon exit {:?}", out.status);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn ts(v: &serde_json::Value, field: &str) -> DateTime<Utc> {
+    v[field].as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn every_refresh_lands_between_the_refresh_point_and_expiry() {
+    const TTL: i64 = 10;
+    let server = AuthServer::start(TTL as u64, &[]);
+    let home = Home::new();
+    authserver::login(&home, &server, "acme");
+    let d = daemon(&home);
+    wait_for("four refreshes", Duration::from_secs(60), || {
+        audit_events(&home, "refresh_succeeded").len() >= 4
+    });
+    let log = stop(d);
+    assert!(log.contains("stopped"), "{log}");
+    let mut previous = audit_events(&home, "login_completed").remove(0);
+    for refresh in audit_events(&home, "refresh_succeeded") {
+        assert_eq!(refresh["actor"], "daemon");
+        let expires = ts(&previous, "expires_at");
+        let created = expires - chrono::Duration::seconds(TTL);
+        let point = created + chrono::Duration::milliseconds(TTL * 800);
+        let at = ts(&refresh, "ts");
+        assert!(
+            at >= point && at < expires,
+            "refresh at {at}, window {point}..{expires}"
+        );
+        previous = refresh;
+    }
+    assert!(audit_events(&home, "refresh_failed").is_empty());
+    let (access, _) = stored_tokens(home.path(), "acme");
+    assert!(server.is_active(&access));
+}
+
+#[test]
+fn daemon_and_eight_token_loops_for_a_minute_never_replay_a_refresh_token() {
+    let server = AuthServer::start(10, &[]);
+    let home = Home::new();
+    authserver::login(&home, &server, "acme");
+    let d = daemon(&home);
+    let bin = assert_cmd::cargo::cargo_bin("credtop");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let loops: Vec<_> = (0..8)
+        .map(|_| {
+            let (bin, home) = (bin.clone(), home.path().to_path_buf());
+            std::thread::spawn(move || {
+                let mut calls = 0;
+                while Instant::now() < deadline && calls < 2000 {
+                    let out = Command::new(&bin)
+                        .args(["token", "acme"])
+                        .env("CREDTOP_HOME", &home)
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    calls += 1;
+                    std::thread::sleep(Duration::from_millis(150));
+                }
+                calls
+            })
+        })
+        .collect();
+    let calls: usize = loops.into_iter().map(|l| l.join().unwrap()).sum();
+    stop(d);
+    assert!(calls > 100, "{calls}");
+    assert!(
+        audit_events(&home, "refresh_failed").is_empty(),
+        "{}",
+        home.read("audit.jsonl")
+    );
+    assert!(audit_events(&home, "refresh_succeeded").len() >= 5);
+    let (access, _) = stored_tokens(home.path(), "acme");
+    assert!(
+        server.introspect(&access)["active"] == true,
+        "the grant is alive"
+    );
+}
+
+#[test]
+fn a_daemon_killed_mid_refresh_loses_nothing_and_recovers() {
+    let server = AuthServer::start(3, &[]);
+    let home = Home::new();
+    authserver::login(&home, &server, "acme");
+    for round in 0..8u64 {
+        let mut d = daemon(&home);
+        std::thread::sleep(Duration::from_millis(700 + round * 331 % 1900));
+        d.kill().unwrap(); // SIGKILL
+        d.wait().unwrap();
+        let (access, refresh) = stored_tokens(home.path(), "acme");
+        assert!(!access.is_empty() && !refresh.is_empty(), "round {round}");
+    }
+    // The survivor refreshes normally, and the grant is alive.
+    let before = audit_events(&home, "refresh_succeeded").len();
+    let d = daemon(&home);
+    wait_for("a refresh after the kills", Duration::from_secs(20), || {
+        audit_events(&home, "refresh_succeeded").len() > before
+    });
+    stop(d);
+    assert!(
+        audit_events(&home, "refresh_failed").is_empty(),
+        "{}",
+        home.read("audit.jsonl")
+    );
+    let (access, _) = stored_tokens(home.path(), "acme");
+    assert!(server.is_active(&access));
+}
+
+#[test]
+fn a_grant_revoked_at_the_server_pauses_the_lane_with_exactly_one_alert() {
+    let server = AuthServer::start(6, &[]);
+    let home = Home::new();
+    authserver::login(&home, &server, "acme");
+    home.write_private(
+        "config.toml",
+        "notify_command = \"cat >> \\\"$CREDTOP_HOME/alerts.jsonl\\\"\"\n",
+    );
+    let d = daemon(&home);
+    let (_, refresh) = stored_tokens(home.path(), "acme");
+    server.revoke_at_server(&refresh);
+    wait_for("the lane to pause", Duration::from_secs(15), || {
+        !audit_events(&home, "revocation_detected").is_empty()
+    });
+    // Two more lifetimes: no retry loop, no second alert.
+    std::thread::sleep(Duration::from_secs(8));
+    stop(d);
+    assert_eq!(home.read("alerts.jsonl").lines().count(), 1);
+    assert_eq!(audit_events(&home, "refresh_failed").len(), 1);
+    assert_eq!(audit_events(&home, "operator_notified").len(), 1);
+    home.credtop()
+        .arg("check")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("revoked"));
+}
+
+#[test]
+fn a_key_rotated_by_hand_is_picked_up_live_and_audited() {
+    let home = Home::new();
+    home.credtop()
+        .args(["add-key", "openai"])
+        .write_stdin("sk-one\n")
+        .assert()
+        .success();
+    let d = daemon(&home);
+    wait_for("the daemon to load", Duration::from_secs(10), || {
+        !audit_events(&home, "credential_loaded").is_empty()
+    });
+    // An operator edits the file (a new key, a new mtime), no credtop involved.
+    let rel = "keys/openai.json";
+    let edited = home.read(rel).replace("sk-one", "sk-two");
+    home.write_private(rel, &edited);
+    home.key("added-by-hand", "sk-three", chrono::Duration::days(1));
+    wait_for("two external changes", Duration::from_secs(10), || {
+        audit_events(&home, "external_change").len() >= 2
+    });
+    stop(d);
+    let changes = audit_events(&home, "external_change");
+    let names: Vec<&str> = changes
+        .iter()
+        .map(|c| c["credential"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"openai") && names.contains(&"added-by-hand"),
+        "{names:?}"
+    );
+    assert!(!home.read("audit.jsonl").contains("sk-two"));
+}
+
+#[test]
+fn a_second_daemon_on_the_same_home_is_refused() {
+    let home = Home::new();
+    let first = daemon(&home);
+    wait_for("the first daemon", Duration::from_secs(10), || {
+        home.path().join("daemon.lock").exists()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    home.credtop()
+        .arg("daemon")
+        .timeout(Duration::from_secs(10))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already running"))
+        .stderr(predicate::str::contains(first.id().to_string()));
+    stop(first);
+}
