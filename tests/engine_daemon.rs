@@ -82,6 +82,16 @@ fn every_refresh_lands_between_the_refresh_point_and_expiry() {
     assert!(audit_events(&home, "refresh_failed").is_empty());
     let (access, _) = stored_tokens(home.path(), "acme");
     assert!(server.is_active(&access));
+
+    // The refresh history survives the daemon: one line per attempt, with
+    // its latency, in the order they happened.
+    let history = credtop::engine::history::last(home.path(), "acme", 100);
+    assert_eq!(
+        history.len(),
+        audit_events(&home, "refresh_succeeded").len()
+    );
+    assert!(history.iter().all(|a| a.ok && a.kind.is_none()));
+    assert!(history.windows(2).all(|w| w[0].ts >= w[1].ts));
 }
 
 #[test]

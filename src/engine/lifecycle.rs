@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use super::alert::{self, Alert};
-use super::lane;
+use super::{history, lane};
 use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
 use crate::model::{Credential, FailureKind, Kind, Zone};
 use crate::oauth::{
@@ -189,6 +189,7 @@ impl Lifecycle {
             Ok(fresh) => {
                 self.store.save(&fresh)?;
                 lane::clear(&self.home, name);
+                self.note_attempt(name, started, None);
                 self.audit.record(
                     self.record(Event::RefreshSucceeded, Outcome::Ok)
                         .about(&fresh)
@@ -206,9 +207,24 @@ impl Lifecycle {
                         .latency(started.elapsed())
                         .detail(e.message.clone()),
                 );
+                self.note_attempt(name, started, Some(e.kind));
                 self.note_failure(&cred, &e);
                 Err(e.into())
             }
+        }
+    }
+
+    /// Adds the attempt to the credential's refresh history.
+    fn note_attempt(&self, name: &str, started: Instant, failed: Option<FailureKind>) {
+        let attempt = history::Attempt {
+            ts: Utc::now(),
+            ok: failed.is_none(),
+            kind: failed,
+            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            actor: self.actor,
+        };
+        if let Err(e) = history::record(&self.home, name, &attempt) {
+            tracing::warn!(error = %e, credential = %name, "refresh history not written");
         }
     }
 
@@ -340,6 +356,7 @@ impl Lifecycle {
         let remote = self.revoke_remote(&cred).await;
         self.store.delete(name)?;
         lane::clear(&self.home, name);
+        history::forget(&self.home, name);
         let outcome = if remote.succeeded() {
             Outcome::Ok
         } else {

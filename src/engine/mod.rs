@@ -3,6 +3,7 @@
 //! CLI, the daemon and the dashboard alike.
 
 pub mod alert;
+pub mod history;
 pub mod lane;
 mod lifecycle;
 mod scheduler;

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
 use super::lane;
 use super::{Lifecycle, LifecycleError, RefreshMode, RefreshOutcome};
 use crate::audit::{AuditRecord, Event, Outcome};
 use crate::model::{Credential, FailureKind, Fingerprint, Zone};
+use crate::store::StoreError;
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -98,9 +99,6 @@ pub struct Engine {
     events: broadcast::Sender<EngineEvent>,
     lanes: HashMap<String, Lane>,
     schedule: BTreeSet<(DateTime<Utc>, String)>,
-    /// Fingerprints this engine wrote, so its own writes are not taken for
-    /// external changes when the watch reports them.
-    own_writes: BTreeSet<String>,
 }
 
 type Finished = (String, Duration, Result<RefreshOutcome, LifecycleError>);
@@ -117,7 +115,6 @@ impl Engine {
             events,
             lanes: HashMap::new(),
             schedule: BTreeSet::new(),
-            own_writes: BTreeSet::new(),
         };
         (engine, rx)
     }
@@ -133,21 +130,34 @@ impl Engine {
     /// Runs until `stop` turns true; in-flight refreshes are finished
     /// (bounded) before it returns.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
-        let (nudge_tx, mut nudges) = mpsc::channel(16);
-        let _watcher = super::watch::watch_store(self.lc.home(), nudge_tx)
+        let changes = super::watch::Changes::default();
+        let _watcher = super::watch::watch_store(self.lc.home(), changes.clone())
             .inspect_err(|e| tracing::warn!(error = %e, "store watch unavailable; external changes need a restart"))
             .ok();
         self.reload(true);
         let mut tasks: JoinSet<Finished> = JoinSet::new();
+        // A change is acted on after a short debounce, so that a burst of
+        // writes is read once; meanwhile refreshes go on being started and
+        // finished.
+        let mut reload_at: Option<tokio::time::Instant> = None;
         loop {
             self.start_due(&mut tasks);
-            let wake = self.next_wake();
+            let wake = tokio::time::Instant::now() + self.next_wake();
+            let wake = reload_at.map_or(wake, |r| r.min(wake));
             tokio::select! {
-                _ = tokio::time::sleep(wake) => {}
-                Some(()) = nudges.recv() => {
-                    tokio::time::sleep(self.cfg.debounce).await;
-                    while nudges.try_recv().is_ok() {}
-                    self.reload(false);
+                _ = tokio::time::sleep_until(wake) => {
+                    if reload_at.is_some_and(|r| r <= tokio::time::Instant::now()) {
+                        reload_at = None;
+                        let pending = changes.take();
+                        if pending.rescan {
+                            self.reload(false);
+                        } else {
+                            self.reload_names(&pending.names);
+                        }
+                    }
+                }
+                () = changes.changed(), if reload_at.is_none() => {
+                    reload_at = Some(tokio::time::Instant::now() + self.cfg.debounce);
                 }
                 Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                     if let Ok(done) = done {
@@ -246,7 +256,6 @@ impl Engine {
                 lane.failures = 0;
                 lane.paused = false;
                 if refreshed {
-                    self.own_writes.insert(cred.secret.fingerprint().0);
                     self.emit(EngineEvent::RefreshSucceeded {
                         name: name.clone(),
                         latency,
@@ -378,15 +387,17 @@ impl Engine {
         let mut known_writes = None;
         for cred in listing.credentials.iter().filter(|c| c.source.is_owned()) {
             seen.insert(cred.name.clone());
+            if self.lanes.get(&cred.name).is_some_and(|l| l.in_flight) {
+                continue;
+            }
             let change = match self.lanes.get(&cred.name) {
                 None if initial => None,
                 None => Some("added"),
                 Some(l) if l.fingerprint != cred.secret.fingerprint() => {
                     let fp = cred.secret.fingerprint().0;
-                    let ours = self.own_writes.contains(&fp)
-                        || known_writes
-                            .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
-                            .contains(&fp);
+                    let ours = known_writes
+                        .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
+                        .contains(&fp);
                     (!ours).then_some("replaced")
                 }
                 Some(_) => None,
@@ -425,6 +436,47 @@ impl Engine {
             self.emit(EngineEvent::Loaded {
                 count: self.lanes.len(),
             });
+        }
+    }
+
+    /// Re-reads only the credentials whose files changed. One being
+    /// refreshed right now is left alone: its refresh is about to report the
+    /// new state, and a file read mid-flight would pass for a change by
+    /// someone else.
+    fn reload_names(&mut self, names: &BTreeSet<String>) {
+        let mut known_writes = None;
+        for name in names {
+            if self.lanes.get(name).is_some_and(|l| l.in_flight) {
+                continue;
+            }
+            match self.lc.store().load(name) {
+                Ok(cred) if cred.source.is_owned() => {
+                    let change = match self.lanes.get(name) {
+                        None => Some("added"),
+                        Some(l) if l.fingerprint != cred.secret.fingerprint() => {
+                            let fp = cred.secret.fingerprint().0;
+                            let ours = known_writes
+                                .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
+                                .contains(&fp);
+                            (!ours).then_some("replaced")
+                        }
+                        Some(_) => None,
+                    };
+                    if let Some(change) = change {
+                        self.external_change(name, Some(&cred), change);
+                    }
+                    self.track(&cred);
+                }
+                Ok(_) => {}
+                Err(StoreError::NotFound { .. }) => {
+                    if self.lanes.contains_key(name) {
+                        self.reschedule(name, None);
+                        self.lanes.remove(name);
+                        self.external_change(name, None, "deleted");
+                    }
+                }
+                Err(e) => tracing::warn!(credential = %name, problem = %e, "unreadable credential"),
+            }
         }
     }
 

@@ -1,24 +1,89 @@
-//! Live reload: a watch on the store's folders. Events are only a nudge
-//! ("look again"); the scheduler debounces them and re-reads the store, so
-//! a burst of writes costs one reload.
+//! Live reload: a watch on the store's folders. Each event names the
+//! credential whose file changed; the scheduler collects the names for a
+//! short debounce and re-reads only those, so a burst of writes (the
+//! engine's own refreshes included) costs one small reload, not a re-read
+//! of the whole store per write. When the watch loses track (an overflowed
+//! kernel queue, an event without a path), it asks for a full rescan.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use notify::{RecursiveMode, Watcher};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
-/// Starts watching `oauth/` and `keys/` under `home`; every change sends a
-/// nudge. Keep the returned watcher alive for as long as nudges are wanted.
-pub fn watch_store(
-    home: &Path,
-    nudges: mpsc::Sender<()>,
-) -> notify::Result<notify::RecommendedWatcher> {
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok_and(|e| !e.kind.is_access()) {
-            // A full channel already holds a nudge: dropping this one is fine.
-            let _ = nudges.try_send(());
+/// Past this many distinct names a full rescan is cheaper to keep track of.
+const MAX_PENDING: usize = 4096;
+
+/// What changed since the scheduler last looked.
+#[derive(Debug, Default)]
+pub struct Pending {
+    pub names: BTreeSet<String>,
+    pub rescan: bool,
+}
+
+/// Shared between the watch callback and the scheduler.
+#[derive(Clone, Default)]
+pub struct Changes {
+    pending: Arc<Mutex<Pending>>,
+    wake: Arc<Notify>,
+}
+
+impl Changes {
+    /// Takes everything noted so far.
+    pub fn take(&self) -> Pending {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Resolves once something was noted since the last `take`.
+    pub async fn changed(&self) {
+        self.wake.notified().await;
+    }
+
+    fn note(&self, event: &notify::Event) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if event.need_rescan() || event.paths.is_empty() {
+            pending.rescan = true;
         }
-    })?;
+        for path in &event.paths {
+            match credential_name(path) {
+                Some(name) => {
+                    pending.names.insert(name);
+                }
+                // A temp file of an atomic write: its rename names the file.
+                None => {}
+            }
+        }
+        if pending.names.len() > MAX_PENDING {
+            pending.names.clear();
+            pending.rescan = true;
+        }
+        drop(pending);
+        self.wake.notify_one();
+    }
+}
+
+/// `oauth/acme.json`, `keys/openai.json`, `state/acme.json` → the name;
+/// temp files of atomic writes (`.acme.json.tmp.…`) → None.
+fn credential_name(path: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    if file.starts_with('.') {
+        return None;
+    }
+    file.strip_suffix(".json").map(str::to_string)
+}
+
+/// Starts watching `oauth/`, `keys/` and `state/` under `home`. Keep the
+/// returned watcher alive for as long as changes are wanted.
+pub fn watch_store(home: &Path, changes: Changes) -> notify::Result<notify::RecommendedWatcher> {
+    let mut watcher =
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+            Ok(e) if e.kind.is_access() => {}
+            Ok(e) => changes.note(&e),
+            Err(_) => changes.note(
+                &notify::Event::new(notify::EventKind::Other).set_flag(notify::event::Flag::Rescan),
+            ),
+        })?;
     for dir in ["oauth", "keys", "state"] {
         let path = home.join(dir);
         if path.is_dir() {
@@ -26,4 +91,43 @@ pub fn watch_store(
         }
     }
     Ok(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_credential_files_and_temp_files_are_ignored() {
+        assert_eq!(
+            credential_name(Path::new("/h/oauth/acme.json")).as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            credential_name(Path::new("/h/state/acme-work.json")).as_deref(),
+            Some("acme-work")
+        );
+        assert_eq!(
+            credential_name(Path::new("/h/oauth/.acme.json.tmp.12.0000abcd")),
+            None
+        );
+        assert_eq!(credential_name(Path::new("/h/oauth/notes.txt")), None);
+    }
+
+    #[test]
+    fn too_many_names_turn_into_one_rescan() {
+        let changes = Changes::default();
+        for i in 0..=MAX_PENDING {
+            let e = notify::Event::new(notify::EventKind::Any)
+                .add_path(format!("/h/oauth/c{i}.json").into());
+            changes.note(&e);
+        }
+        let p = changes.take();
+        assert!(p.rescan);
+        assert!(p.names.is_empty());
+        assert!(
+            changes.take().names.is_empty(),
+            "take empties the pending set"
+        );
+    }
 }
