@@ -46,12 +46,9 @@ impl Changes {
             pending.rescan = true;
         }
         for path in &event.paths {
-            match credential_name(path) {
-                Some(name) => {
-                    pending.names.insert(name);
-                }
-                // A temp file of an atomic write: its rename names the file.
-                None => {}
+            // A temp file of an atomic write has no name: its rename does.
+            if let Some(name) = credential_name(path) {
+                pending.names.insert(name);
             }
         }
         if pending.names.len() > MAX_PENDING {
