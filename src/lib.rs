@@ -3,8 +3,10 @@
 
 pub mod audit;
 pub mod cli;
+pub mod discover;
 pub mod engine;
 pub mod logging;
+pub mod mcp;
 pub mod model;
 pub mod oauth;
 pub mod store;

@@ -145,3 +145,67 @@ fn no_command_but_token_puts_a_secret_on_screen_logs_or_audit() {
         format!("{}\n", canaried("live"))
     );
 }
+
+#[test]
+fn discovered_credentials_problems_and_mcp_configs_show_no_canary() {
+    use credtop::discover::{Env, discover_all};
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let write = |rel: &str, body: String| {
+        let p = home.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    };
+    write(
+        ".claude/.credentials.json",
+        format!(
+            r#"{{"claudeAiOauth":{{"accessToken":"{}","refreshToken":"{}","expiresAt":"{}"}}}}"#,
+            canaried("claude"),
+            canaried("claude-r"),
+            canaried("not-a-time")
+        ),
+    );
+    // Wrong types everywhere: a reader that quoted serde's error would leak.
+    write(
+        ".azure/msal_token_cache.json",
+        format!(r#"{{"AccessToken":"{}"}}"#, canaried("azure")),
+    );
+    write(
+        ".codex/auth.json",
+        format!(r#"{{"tokens":"{}"}}"#, canaried("codex")),
+    );
+    write(
+        ".gemini/oauth_creds.json",
+        format!(
+            r#"{{"access_token":7,"expiry_date":"{}"}}"#,
+            canaried("gemini")
+        ),
+    );
+    write(
+        ".mcp-auth/mcp-remote-v1/x_tokens.json",
+        format!("{{\"access_token\": \"{}", canaried("torn")),
+    );
+    write(
+        ".mcp.json",
+        format!(
+            r#"{{"mcpServers":{{"s":{{"command":"c","env":{{"K":"{}"}}}}}}}}"#,
+            canaried("mcp")
+        ),
+    );
+    let env = Env::new(home, home).with_var("OPENAI_API_KEY", &canaried("env"));
+    let found = discover_all(&env, &Default::default());
+    assert!(found.credentials.iter().any(|c| c.name == "claude-code"));
+    let problems: Vec<String> = found.problems.iter().map(|p| p.to_string()).collect();
+    let configs = credtop::mcp::load(&env);
+    let rows: Vec<_> = found
+        .credentials
+        .iter()
+        .map(|c| credtop::cli::StatusRow::new(c, Utc::now(), None, 90))
+        .collect();
+    let shown = format!(
+        "{found:?}{problems:?}{env:?}{configs:?}{}",
+        serde_json::to_string(&rows).unwrap()
+    );
+    assert!(problems.len() >= 2, "{problems:?}");
+    assert!(!shown.contains(CANARY), "{shown}");
+}

@@ -1,14 +1,14 @@
 use std::process::ExitCode;
 
-use chrono::Utc;
-
-use super::{Context, Failure, StatusRow, collect_rows};
+use super::status::all_rows;
+use super::{Context, Failure, StatusRow};
 use crate::model::Zone;
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
-pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
+/// Other tools' credentials count too, unless `no_discover`.
+pub fn run(ctx: &Context, no_discover: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let (rows, problems) = collect_rows(&store, Utc::now());
+    let (rows, problems) = all_rows(&store, no_discover);
     let mut worst = 0u8;
     for p in &problems {
         println!("CRITICAL {p}");
@@ -32,6 +32,9 @@ pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
 /// The level (0 note, 1 warning, 2 critical) and line for one credential,
 /// or None when there is nothing to say.
 pub fn verdict(r: &StatusRow) -> Option<(u8, String)> {
+    if r.location.is_some() {
+        return discovered_verdict(r);
+    }
     let fix = if r.refreshable {
         format!("run `credtop refresh {}`", r.name)
     } else if r.kind == "oauth" {
@@ -69,6 +72,44 @@ pub fn verdict(r: &StatusRow) -> Option<(u8, String)> {
             format!(
                 "NOTE {}: {} days old, past its rotation age; {fix}",
                 r.name, r.age_days
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// Another tool's credential: credtop cannot renew it, so the fix is the
+/// tool's own login command. When the tool holds a refresh token it renews
+/// the access token itself on next use: its danger zone is routine and an
+/// expired access token only a note.
+fn discovered_verdict(r: &StatusRow) -> Option<(u8, String)> {
+    let who = format!(
+        "{} ({}, {})",
+        r.name,
+        r.source,
+        r.location.as_deref().unwrap_or("?")
+    );
+    let fix = match &r.relogin {
+        Some(cmd) => format!("log in again: `{cmd}`"),
+        None => "renew it with the tool that wrote it".to_string(),
+    };
+    match r.zone {
+        Zone::Expired if r.renewed_by_its_tool => Some((
+            0,
+            format!(
+                "NOTE {who}: access token expired {}; the tool renews it when next used (if it cannot: {fix})",
+                r.expiry_text()
+            ),
+        )),
+        Zone::Expired => Some((
+            2,
+            format!("CRITICAL {who}: expired {}; {fix}", r.expiry_text()),
+        )),
+        Zone::Danger if !r.renewed_by_its_tool => Some((
+            1,
+            format!(
+                "WARNING {who}: in its danger zone, expires {}; {fix}",
+                r.expiry_text()
             ),
         )),
         _ => None,

@@ -7,12 +7,11 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use chrono::Utc;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::check::verdict;
 use super::lifecycle_cmds::lifecycle;
-use super::{Context, Failure, collect_rows, exit};
+use super::{Context, Failure, exit};
 use crate::audit::Actor;
 use crate::engine::{Engine, EngineConfig, EngineEvent};
 
@@ -97,10 +96,12 @@ fn claim_home(ctx: &Context) -> Result<File, Failure> {
 
 /// The same classification `credtop check` uses, said once at start.
 fn preflight(ctx: &Context, lc: &crate::engine::Lifecycle) {
-    let (rows, problems) = collect_rows(lc.store(), Utc::now());
+    // Other tools' credentials too, read-only, unless [discover] says not to.
+    let (rows, problems) = super::status::all_rows(lc.store(), false);
+    let found = rows.iter().filter(|r| r.location.is_some()).count();
     eprintln!(
-        "credtop daemon: {} credentials in {} (pid {})",
-        rows.len(),
+        "credtop daemon: {} credentials in {} (pid {}); {found} more held by other tools, read-only",
+        rows.len() - found,
         ctx.home.display(),
         std::process::id()
     );

@@ -183,6 +183,9 @@ pub fn revoke(ctx: &Context, name: &str) -> Result<ExitCode, Failure> {
         "Deleted {name} locally; {}.",
         report.remote.describe(&report.credential.provider)
     );
+    if let Some(line) = super::mcp_cmd::stop_working_line(lc.store().config(), &[name]) {
+        println!("{line}");
+    }
     Ok(match report.remote {
         RemoteRevocation::Failed(_) => ExitCode::from(exit::ERROR),
         _ => ExitCode::SUCCESS,

@@ -38,6 +38,7 @@ pub fn run(
         ));
     }
     let mut failed = 0;
+    let mut removed: Vec<&str> = Vec::new();
     block_on(async {
         for cred in chosen {
             match lc.revoke(&cred.name).await {
@@ -54,6 +55,7 @@ pub fn run(
                         cred.provider_account(),
                         report.remote.describe(&cred.provider)
                     );
+                    removed.push(&cred.name);
                 }
                 Err(e) => {
                     failed += 1;
@@ -67,6 +69,9 @@ pub fn run(
             }
         }
     });
+    if let Some(line) = super::mcp_cmd::stop_working_line(lc.store().config(), &removed) {
+        println!("{line}");
+    }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

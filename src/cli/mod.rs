@@ -6,6 +6,7 @@ mod daemon;
 mod keys;
 mod lifecycle_cmds;
 mod logout;
+mod mcp_cmd;
 mod secret_input;
 mod status;
 mod token;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use status::{StatusRow, collect_rows};
+pub use status::{StatusRow, all_rows, collect_rows, discovered_rows};
 
 use crate::audit::{Actor, AuditLog};
 use crate::store::{Store, resolve_home};
@@ -43,12 +44,19 @@ pub enum Command {
         /// One JSON array, one object per credential.
         #[arg(long)]
         json: bool,
+        /// Only credtop's own credentials: do not read other tools' files.
+        #[arg(long)]
+        no_discover: bool,
     },
     /// Print a valid access token (or key) for NAME, alone, on stdout.
     Token { name: String },
     /// Pre-flight: exit 0 when all is safe, 1 when something is in its danger
     /// zone, 2 when something is expired, revoked or needs login.
-    Check,
+    Check {
+        /// Only credtop's own credentials: do not read other tools' files.
+        #[arg(long)]
+        no_discover: bool,
+    },
     /// Store an API key or PAT read from stdin (never from the command line).
     AddKey {
         name: String,
@@ -110,6 +118,12 @@ pub enum Command {
     },
     /// The refresh engine without the dashboard, until SIGINT or SIGTERM.
     Daemon,
+    /// MCP servers of .mcp.json and the user-level configs, and the
+    /// variables they need.
+    Mcp {
+        #[command(subcommand)]
+        command: McpCommand,
+    },
     /// Read the audit trail.
     Audit {
         #[arg(long)]
@@ -117,6 +131,27 @@ pub enum Command {
         /// Only records newer than this (e.g. 15m, 1h, 2d).
         #[arg(long, value_name = "DURATION")]
         since: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Every configured server, its config file, and the state of each
+    /// variable it references: set, unset, defaulted or supplied by credtop.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exit 0 when every server here can start; 2 with one line per
+    /// variable that keeps one from starting.
+    Check,
+    /// Start SERVER's command with only its declared variables (plus PATH,
+    /// HOME, LANG), resolved now from the environment or credtop's store.
+    Exec {
+        server: String,
+        /// Extra arguments for the server, after `--`.
+        #[arg(last = true)]
+        args: Vec<String>,
     },
 }
 
@@ -186,9 +221,9 @@ impl Context {
 /// Runs one non-interactive command.
 pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
     match command {
-        Command::Status { json } => status::run(ctx, json),
+        Command::Status { json, no_discover } => status::run(ctx, json, no_discover),
         Command::Token { name } => token::run(ctx, &name),
-        Command::Check => check::run(ctx),
+        Command::Check { no_discover } => check::run(ctx, no_discover),
         Command::AddKey {
             name,
             provider,
@@ -225,6 +260,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             yes,
         } => logout::run(ctx, provider.as_deref(), oauth_only, yes),
         Command::Daemon => daemon::run(ctx),
+        Command::Mcp { command } => match command {
+            McpCommand::List { json } => mcp_cmd::list(ctx, json),
+            McpCommand::Check => mcp_cmd::check(ctx),
+            McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
+        },
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }
 }

@@ -4,10 +4,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::{Context, Failure, human_duration};
+use crate::discover::{Env, discover_all};
 use crate::engine::lane;
 use crate::model::{Credential, Status, Zone};
 use crate::oauth::Providers;
-use crate::store::Store;
+use crate::store::{Config, Store};
 
 /// One credential as `status --json` shows it (the Contracts' fields and a
 /// few more). Built from a credential; holds no secret, only a fingerprint.
@@ -30,6 +31,15 @@ pub struct StatusRow {
     pub age_days: i64,
     /// Set when a credential without expiry is past its rotation age.
     pub rotation_due: bool,
+    /// Another tool's credential: where it was found.
+    pub location: Option<String>,
+    /// Another tool's credential: the command that logs in again with it.
+    pub relogin: Option<String>,
+    /// Another tool's credential: an estimated expiry, a variable that
+    /// shadows the stored login.
+    pub note: Option<String>,
+    /// Another tool's credential that the tool renews by itself.
+    pub renewed_by_its_tool: bool,
 }
 
 impl StatusRow {
@@ -42,6 +52,14 @@ impl StatusRow {
         let life = c.lifetime(refresh_at);
         let zone = life.zone(now);
         let age = life.age(now);
+        let (location, relogin, note) = match crate::discover::origin(c) {
+            Some((l, r, n)) => (
+                Some(l.to_string()),
+                r.map(str::to_string),
+                n.map(str::to_string),
+            ),
+            None => (None, None, None),
+        };
         StatusRow {
             name: c.name.clone(),
             kind: c.kind.as_str(),
@@ -59,6 +77,10 @@ impl StatusRow {
             fingerprint: c.secret.fingerprint().0,
             age_days: age.num_days(),
             rotation_due: zone == Zone::None && age >= Duration::days(rotation_age_days),
+            location,
+            relogin,
+            note,
+            renewed_by_its_tool: c.renewed_by_its_tool(),
         }
     }
 
@@ -67,6 +89,7 @@ impl StatusRow {
         match self.remaining_seconds {
             Some(s) if s > 0 => format!("in {}", human_duration(Duration::seconds(s))),
             Some(s) => format!("{} ago", human_duration(Duration::seconds(s))),
+            None if self.location.is_some() => "no expiry recorded".to_string(),
             None => format!("no expiry, {}d old", self.age_days),
         }
     }
@@ -96,9 +119,37 @@ pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<S
     (rows, problems)
 }
 
-pub fn run(ctx: &Context, json: bool) -> Result<ExitCode, Failure> {
+/// The credentials other tools hold, as rows (read-only; see
+/// [`crate::discover`]), plus the problems met reading them.
+pub fn discovered_rows(
+    env: &Env,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> (Vec<StatusRow>, Vec<String>) {
+    let found = discover_all(env, &config.discover);
+    let rows = found
+        .credentials
+        .iter()
+        .map(|c| StatusRow::new(c, now, None, config.rotation_age_days()))
+        .collect();
+    (rows, found.problems.iter().map(|p| p.to_string()).collect())
+}
+
+/// credtop's own rows, then (unless `no_discover`) other tools' rows.
+pub fn all_rows(store: &Store, no_discover: bool) -> (Vec<StatusRow>, Vec<String>) {
+    let now = Utc::now();
+    let (mut rows, mut problems) = collect_rows(store, now);
+    if !no_discover {
+        let (more, more_problems) = discovered_rows(&Env::from_process(), store.config(), now);
+        rows.extend(more);
+        problems.extend(more_problems);
+    }
+    (rows, problems)
+}
+
+pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let (rows, problems) = collect_rows(&store, Utc::now());
+    let (rows, problems) = all_rows(&store, no_discover);
     for p in &problems {
         eprintln!("credtop: {p}");
     }
@@ -124,9 +175,15 @@ fn print_table(rows: &[StatusRow]) {
         .max()
         .unwrap_or(8)
         .max(8);
+    let src_w = rows
+        .iter()
+        .map(|r| r.source.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     println!(
-        "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  EXPIRES",
-        "NAME", "KIND", "PROVIDER", "STATUS", "ZONE"
+        "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {:src_w$}  EXPIRES",
+        "NAME", "KIND", "PROVIDER", "STATUS", "ZONE", "SOURCE"
     );
     for r in rows {
         let mut expiry = r.expiry_text();
@@ -134,13 +191,25 @@ fn print_table(rows: &[StatusRow]) {
             expiry.push_str(" (rotation due)");
         }
         println!(
-            "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {}",
+            "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {:src_w$}  {}",
             r.name,
             r.kind,
             r.provider,
             r.status.as_str(),
             r.zone.as_str(),
+            r.source,
             expiry
         );
+        if let Some(location) = &r.location {
+            let relogin = r
+                .relogin
+                .as_deref()
+                .map(|c| format!("; log in again: {c}"))
+                .unwrap_or_default();
+            println!("{:name_w$}    from {location}{relogin}", "");
+        }
+        if let Some(note) = &r.note {
+            println!("{:name_w$}    note: {note}", "");
+        }
     }
 }

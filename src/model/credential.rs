@@ -61,6 +61,10 @@ pub enum Source {
         location: String,
         /// The command that logs in again with that tool.
         relogin: Option<String>,
+        /// What the reader wants the operator to know about this finding:
+        /// an estimated expiry, an environment variable that shadows the
+        /// tool's stored login.
+        note: Option<String>,
     },
 }
 
@@ -110,8 +114,16 @@ impl Credential {
         self.source.is_owned() && self.refresh_token.as_ref().is_some_and(|rt| !rt.is_empty())
     }
 
+    /// Another tool's credential that the tool renews by itself (it holds
+    /// a refresh token): an expired access token there is routine, not a
+    /// lost login.
+    pub fn renewed_by_its_tool(&self) -> bool {
+        !self.source.is_owned() && self.refresh_token.as_ref().is_some_and(|rt| !rt.is_empty())
+    }
+
     pub fn status(&self, now: DateTime<Utc>, refresh_at: Option<f64>) -> Status {
-        Status::from_zone(self.zone(now, refresh_at), self.kind, self.is_refreshable())
+        let renewable = self.is_refreshable() || self.renewed_by_its_tool();
+        Status::from_zone(self.zone(now, refresh_at), self.kind, renewable)
     }
 
     /// A seed in [0, 1) for the refresh jitter, stable for one issuance of

@@ -35,7 +35,7 @@ pub struct Config {
 #[serde(default)]
 pub struct DiscoverConfig {
     pub enabled: bool,
-    /// Per-source switches, e.g. `claude_code = false`.
+    /// Per-source switches, e.g. `claude = false` (see `discover::SOURCES`).
     #[serde(flatten)]
     pub sources: BTreeMap<String, bool>,
 }
@@ -82,11 +82,11 @@ mod tests {
     #[test]
     fn keyring_backend_and_discovery_switches_parse() {
         let c: Config = toml::from_str(
-            "store = \"keyring\"\n[discover]\nclaude_code = false\n[mcp_env]\nGITHUB_TOKEN = \"oauth:github\"\n",
+            "store = \"keyring\"\n[discover]\nclaude = false\n[mcp_env]\nGITHUB_TOKEN = \"oauth:github\"\n",
         )
         .unwrap();
         assert_eq!(c.store, Backend::Keyring);
-        assert!(!c.discover.source_enabled("claude_code"));
+        assert!(!c.discover.source_enabled("claude"));
         assert!(c.discover.source_enabled("codex"));
         assert_eq!(c.mcp_env["GITHUB_TOKEN"], "oauth:github");
     }

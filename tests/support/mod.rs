@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod authserver;
+pub mod fixtures;
 pub mod stub;
 
 use std::fs::{DirBuilder, OpenOptions};
@@ -49,6 +50,14 @@ impl Home {
             .env("HOME", self.path())
             .env_remove("CREDTOP_LOG")
             .env_remove("BROWSER");
+        // Discovery reads these: none of the runner's own may leak in.
+        for var in credtop::discover::OVERRIDE_VARS
+            .iter()
+            .copied()
+            .chain(credtop::discover::well_known_names())
+        {
+            cmd.env_remove(var);
+        }
         cmd
     }
 

@@ -1,0 +1,193 @@
+//! AWS: the SSO token cache and the shared credentials file, with the
+//! profile that `aws sso login` needs taken from `~/.aws/config`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::agents::{issued, malformed};
+use super::read::{any_time, modified, read_bytes, read_json, str_at};
+use super::{Discovered, Env, Finding};
+use crate::model::{Kind, Secret};
+
+/// AWS: `~/.aws/sso/cache/*.json` (`expiresAt` with `Z` or a literal `UTC`)
+/// and the expiry keys helpers add to `~/.aws/credentials`
+/// (`x_security_token_expires`, `aws_expiration`).
+pub fn discover(env: &Env) -> Discovered {
+    let mut out = Discovered::default();
+    let profiles = sso_profiles(env);
+    let cache = env.home().join(".aws/sso/cache");
+    for path in json_files(&cache) {
+        match read_json("aws", &path) {
+            Ok(Some(doc)) => out
+                .credentials
+                .extend(sso_token(env, &path, &doc, &profiles)),
+            Ok(None) => {}
+            Err(p) => out.problems.push(p),
+        }
+    }
+    let creds = match env.var("AWS_SHARED_CREDENTIALS_FILE") {
+        Some(p) => PathBuf::from(p.expose()),
+        None => env.home().join(".aws/credentials"),
+    };
+    match read_bytes("aws", &creds) {
+        Ok(Some(bytes)) => {
+            shared_credentials(env, &creds, &String::from_utf8_lossy(&bytes), &mut out)
+        }
+        Ok(None) => {}
+        Err(p) => out.problems.push(p),
+    }
+    out
+}
+
+/// One SSO cache blob; client-registration blobs (no `accessToken`) share
+/// the directory and are skipped.
+fn sso_token(
+    env: &Env,
+    path: &Path,
+    doc: &Value,
+    profiles: &BTreeMap<String, String>,
+) -> Option<crate::model::Credential> {
+    let token = str_at(doc, "accessToken")?;
+    let start_url = str_at(doc, "startUrl").unwrap_or("");
+    let expires_at = doc.get("expiresAt").and_then(any_time);
+    let relogin = match profiles.get(start_url) {
+        Some(profile) => format!("aws sso login --profile {profile}"),
+        None => "aws sso login".to_string(),
+    };
+    let stem = path.file_stem()?.to_string_lossy();
+    let label = url::Url::parse(start_url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h.split('.').next().unwrap_or(h).to_string())
+        })
+        .unwrap_or_else(|| stem.chars().take(8).collect());
+    let written = modified(path).unwrap_or_else(Utc::now);
+    Some(
+        Finding {
+            name: format!("aws-sso:{label}"),
+            kind: Kind::Cloud,
+            provider: "aws",
+            account: (!start_url.is_empty()).then(|| start_url.to_string()),
+            scopes: Vec::new(),
+            created_at: issued(written, expires_at),
+            expires_at,
+            secret: Secret::new(token),
+            refresh_token: str_at(doc, "refreshToken").map(Secret::new),
+            tool: "aws",
+            location: env.display(path),
+            relogin: Some(relogin),
+            note: None,
+        }
+        .into_credential(),
+    )
+}
+
+/// `sso_start_url -> profile` from `~/.aws/config` (`AWS_CONFIG_FILE`),
+/// directly or through an `[sso-session NAME]` section.
+fn sso_profiles(env: &Env) -> BTreeMap<String, String> {
+    let path = match env.var("AWS_CONFIG_FILE") {
+        Some(p) => PathBuf::from(p.expose()),
+        None => env.home().join(".aws/config"),
+    };
+    let Ok(Some(bytes)) = read_bytes("aws", &path) else {
+        return BTreeMap::new();
+    };
+    let sections = ini(&String::from_utf8_lossy(&bytes));
+    let session_url = |name: &str| {
+        sections
+            .iter()
+            .find(|(s, _)| s == &format!("sso-session {name}"))
+            .and_then(|(_, kv)| kv.get("sso_start_url").cloned())
+    };
+    let mut map = BTreeMap::new();
+    for (section, kv) in &sections {
+        let profile = match section.strip_prefix("profile ") {
+            Some(p) => p.trim(),
+            None if section == "default" => "default",
+            None => continue,
+        };
+        let url = kv
+            .get("sso_start_url")
+            .cloned()
+            .or_else(|| kv.get("sso_session").and_then(|s| session_url(s)));
+        if let Some(url) = url {
+            map.entry(url).or_insert_with(|| profile.to_string());
+        }
+    }
+    map
+}
+
+fn shared_credentials(env: &Env, path: &Path, text: &str, out: &mut Discovered) {
+    let written = modified(path).unwrap_or_else(Utc::now);
+    for (profile, kv) in ini(text) {
+        let secret = kv
+            .get("aws_session_token")
+            .or_else(|| kv.get("aws_security_token"))
+            .or_else(|| kv.get("aws_secret_access_key"));
+        let Some(secret) = secret else {
+            continue;
+        };
+        let expiry_text = kv
+            .get("x_security_token_expires")
+            .or_else(|| kv.get("aws_expiration"));
+        let expires_at = expiry_text.and_then(|t| any_time(&Value::String(t.clone())));
+        if expiry_text.is_some() && expires_at.is_none() {
+            out.problems.push(malformed(
+                "aws",
+                path,
+                &format!("profile [{profile}] has an expiry that is not a time"),
+            ));
+        }
+        let temporary = kv.contains_key("aws_session_token") || expires_at.is_some();
+        out.credentials.push(
+            Finding {
+                name: format!("aws:{profile}"),
+                kind: if temporary { Kind::Cloud } else { Kind::ApiKey },
+                provider: "aws",
+                account: kv.get("x_principal_arn").cloned(),
+                scopes: Vec::new(),
+                created_at: issued(written, expires_at),
+                expires_at,
+                secret: Secret::new(secret.clone()),
+                refresh_token: None,
+                tool: "aws",
+                location: format!("{} [{profile}]", env.display(path)),
+                relogin: None,
+                note: None,
+            }
+            .into_credential(),
+        );
+    }
+}
+
+/// `[section]` and `key = value` lines, in order.
+fn ini(text: &str) -> Vec<(String, BTreeMap<String, String>)> {
+    let mut sections: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            sections.push((name.trim().to_string(), BTreeMap::new()));
+        } else if let (Some((k, v)), Some((_, kv))) = (line.split_once('='), sections.last_mut()) {
+            kv.insert(k.trim().to_string(), v.trim().to_string());
+        }
+    }
+    sections
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,162 @@
+//! MCP server credentials: which `${VAR}` each configured MCP server needs,
+//! whether it is set, defaulted or supplied by credtop, and which servers
+//! stop working when a credential goes away.
+//!
+//! Configs are read-only and references are resolved only when a server is
+//! started (`credtop mcp exec`), never when a config is loaded, so a token
+//! is never held longer than the spawn needs it.
+
+mod config;
+mod refs;
+mod state;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use config::{McpConfigs, load};
+pub use refs::{Part, Reference, parse, references};
+pub use state::{
+    Dependent, McpProblem, Supply, VarReport, VarState, dependents, dependents_in, problems,
+    variables,
+};
+
+use crate::discover::Env;
+use crate::model::Secret;
+
+/// Whose variable syntax a config file follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// Claude Code and Claude Desktop: `${VAR}`, `${VAR:-default}`.
+    Claude,
+    /// VS Code: `${env:VAR}`, `${input:ID}`, predefined variables.
+    VsCode,
+    /// Cursor: `${env:VAR}` and predefined variables.
+    Cursor,
+}
+
+/// One MCP config file.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// How people see it: relative to the working directory, or with `~`.
+    pub label: String,
+    pub dialect: Dialect,
+    /// For a project file, the folder it belongs to (`${workspaceFolder}`).
+    pub workspace: Option<PathBuf>,
+}
+
+impl ConfigFile {
+    fn new(env: &Env, path: PathBuf, dialect: Dialect, workspace: Option<PathBuf>) -> Self {
+        ConfigFile {
+            label: config::label(env, &path),
+            path,
+            dialect,
+            workspace,
+        }
+    }
+}
+
+/// One configured MCP server. Env and header values can be literal secrets
+/// (Claude Desktop has no expansion, so people paste tokens there), hence
+/// [`Secret`], and `Debug` shows no argument or URL either.
+#[derive(Clone)]
+pub struct McpServer {
+    pub name: String,
+    pub file: ConfigFile,
+    /// For a per-project entry of `~/.claude.json`: the project it is for.
+    pub project: Option<PathBuf>,
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    /// The declared environment, in file order, values unexpanded.
+    pub env: Vec<(String, Secret)>,
+    pub url: Option<String>,
+    pub headers: Vec<(String, Secret)>,
+}
+
+impl McpServer {
+    /// `github (.mcp.json)`, or `github (~/.claude.json, project /src/x)`.
+    pub fn describe(&self) -> String {
+        match &self.project {
+            Some(p) => format!(
+                "{} ({}, project {})",
+                self.name,
+                self.file.label,
+                p.display()
+            ),
+            None => format!("{} ({})", self.name, self.file.label),
+        }
+    }
+
+    /// Whether the server is configured for the working directory `cwd`.
+    pub fn applies_in(&self, cwd: &Path) -> bool {
+        self.project.as_ref().is_none_or(|p| cwd.starts_with(p))
+    }
+
+    /// The folder `${workspaceFolder}` stands for.
+    pub fn workspace(&self, env: &Env) -> PathBuf {
+        self.project
+            .clone()
+            .or_else(|| self.file.workspace.clone())
+            .unwrap_or_else(|| env.cwd().to_path_buf())
+    }
+
+    /// The names of `env` and `headers` entries that hold literal text and
+    /// no reference: often a token pasted into the config (Claude Desktop
+    /// expands nothing), worth moving to a variable.
+    pub fn literals(&self) -> Vec<String> {
+        let d = self.file.dialect;
+        let env = self.env.iter().map(|(k, v)| (format!("env.{k}"), v));
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| (format!("headers.{k}"), v));
+        env.chain(headers)
+            .filter(|(_, v)| refs::references(v.expose(), d).is_empty())
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Every reference in the fields the tools expand (command, args, env,
+    /// url, headers), each with where it was found.
+    pub fn references(&self) -> Vec<(String, Reference)> {
+        let d = self.file.dialect;
+        let mut out = Vec::new();
+        let mut add = |field: String, value: &str| {
+            for r in refs::references(value, d) {
+                if !out.iter().any(|(_, seen)| seen == &r) {
+                    out.push((field.clone(), r));
+                }
+            }
+        };
+        if let Some(c) = &self.command {
+            add("command".into(), c);
+        }
+        for a in &self.args {
+            add("args".into(), a);
+        }
+        for (k, v) in &self.env {
+            add(format!("env.{k}"), v.expose());
+        }
+        if let Some(u) = &self.url {
+            add("url".into(), u);
+        }
+        for (k, v) in &self.headers {
+            add(format!("headers.{k}"), v.expose());
+        }
+        out
+    }
+}
+
+impl fmt::Debug for McpServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("McpServer")
+            .field("name", &self.name)
+            .field("file", &self.file.label)
+            .field("project", &self.project)
+            .field("command", &self.command)
+            .field("args", &self.args.len())
+            .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("remote", &self.url.is_some())
+            .finish()
+    }
+}

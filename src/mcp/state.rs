@@ -1,0 +1,236 @@
+//! The state of each variable a server references, the problems that keep
+//! a server from starting, and which servers depend on a credential.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{McpServer, Reference};
+use crate::discover::Env;
+
+/// How credtop supplies a variable, from `[mcp_env]` in config.toml:
+/// `GITHUB_TOKEN = "oauth:github"` or `OPENAI_API_KEY = "key:openai"`. The
+/// part before `:` says what kind of credential is meant, for people; the
+/// name after it is the credential in credtop's store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Supply {
+    pub credential: String,
+}
+
+impl Supply {
+    pub fn parse(mapping: &str) -> Supply {
+        let name = match mapping.split_once(':') {
+            Some(("oauth" | "key" | "api_key" | "pat" | "cloud" | "mcp_env", name)) => name,
+            _ => mapping,
+        };
+        Supply {
+            credential: name.trim().to_string(),
+        }
+    }
+
+    /// The supply for `var`, when config.toml maps it.
+    pub fn for_var(mcp_env: &BTreeMap<String, String>, var: &str) -> Option<Supply> {
+        mcp_env.get(var).map(|m| Supply::parse(m))
+    }
+}
+
+/// Where a variable's value will come from when the server starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VarState {
+    /// In the environment.
+    Set,
+    /// Nowhere: the server cannot start (or starts with the literal text).
+    Unset,
+    /// Not in the environment, but the reference has a `:-` default.
+    Defaulted,
+    /// credtop supplies it from its store (`[mcp_env]` in config.toml).
+    SuppliedByCredtop,
+    /// `${input:ID}`: VS Code asks for it and keeps it itself.
+    Prompted,
+    /// `${workspaceFolder}` and the like, filled in by the editor.
+    Predefined,
+}
+
+impl VarState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VarState::Set => "set",
+            VarState::Unset => "unset",
+            VarState::Defaulted => "defaulted",
+            VarState::SuppliedByCredtop => "supplied by credtop",
+            VarState::Prompted => "prompted by VS Code",
+            VarState::Predefined => "predefined",
+        }
+    }
+}
+
+/// One referenced variable of one server. Holds no value.
+#[derive(Clone, Debug, Serialize)]
+pub struct VarReport {
+    pub name: String,
+    /// Where the reference is: `env.GITHUB_PERSONAL_ACCESS_TOKEN`, `url`, ...
+    pub field: String,
+    pub state: VarState,
+    /// For `supplied_by_credtop`: the credential in credtop's store.
+    pub credential: Option<String>,
+}
+
+/// Every variable `server` references, with its state.
+pub fn variables(
+    server: &McpServer,
+    env: &Env,
+    mcp_env: &BTreeMap<String, String>,
+) -> Vec<VarReport> {
+    server
+        .references()
+        .into_iter()
+        .map(|(field, r)| {
+            let (name, state, credential) = match r {
+                Reference::Env { var, default } => {
+                    let supply = Supply::for_var(mcp_env, &var);
+                    let state = if supply.is_some() {
+                        VarState::SuppliedByCredtop
+                    } else if env.var(&var).is_some() {
+                        VarState::Set
+                    } else if default.is_some() {
+                        VarState::Defaulted
+                    } else {
+                        VarState::Unset
+                    };
+                    (var, state, supply.map(|s| s.credential))
+                }
+                Reference::Input { id } => (format!("input:{id}"), VarState::Prompted, None),
+                Reference::Predefined { name } => (name, VarState::Predefined, None),
+            };
+            VarReport {
+                name,
+                field,
+                state,
+                credential,
+            }
+        })
+        .collect()
+}
+
+/// Why a configured server cannot start. Names the variable and the
+/// server, never a value.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum McpProblem {
+    #[error("{var} is not set — the MCP server {server} cannot start")]
+    Unset { var: String, server: String },
+    #[error(
+        "{var} is supplied by credtop from '{credential}', which {reason} — the MCP server {server} cannot start"
+    )]
+    Credential {
+        var: String,
+        credential: String,
+        reason: String,
+        server: String,
+    },
+}
+
+/// The problems of one server. `credential_problem` tells, for a
+/// credential name of credtop's store, why it cannot supply a value (not
+/// in the store, expired and not refreshable), or None when it can.
+pub fn problems(
+    server: &McpServer,
+    env: &Env,
+    mcp_env: &BTreeMap<String, String>,
+    credential_problem: &dyn Fn(&str) -> Option<String>,
+) -> Vec<McpProblem> {
+    let who = quoted(server);
+    variables(server, env, mcp_env)
+        .into_iter()
+        .filter_map(|v| match (v.state, v.credential) {
+            (VarState::Unset, _) => Some(McpProblem::Unset {
+                var: v.name,
+                server: who.clone(),
+            }),
+            (VarState::SuppliedByCredtop, Some(c)) => {
+                credential_problem(&c).map(|reason| McpProblem::Credential {
+                    var: v.name,
+                    credential: c,
+                    reason,
+                    server: who.clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `'github' (.mcp.json)`.
+pub(crate) fn quoted(server: &McpServer) -> String {
+    match &server.project {
+        Some(p) => format!(
+            "'{}' ({}, project {})",
+            server.name,
+            server.file.label,
+            p.display()
+        ),
+        None => format!("'{}' ({})", server.name, server.file.label),
+    }
+}
+
+/// An MCP server that uses a credential, and through which variable.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Dependent {
+    pub server: String,
+    pub config: String,
+    pub variable: String,
+}
+
+impl std::fmt::Display for Dependent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.server, self.config)
+    }
+}
+
+/// The servers that stop working when `credential` goes away: those that
+/// reference a variable config.toml maps to it, and, for a discovered
+/// environment variable (`env:GITHUB_TOKEN`), those that reference it.
+pub fn dependents(
+    servers: &[McpServer],
+    mcp_env: &BTreeMap<String, String>,
+    credential: &str,
+) -> Vec<Dependent> {
+    let mut vars: Vec<&str> = mcp_env
+        .iter()
+        .filter(|(_, m)| Supply::parse(m).credential == credential)
+        .map(|(v, _)| v.as_str())
+        .collect();
+    if let Some(var) = credential.strip_prefix("env:") {
+        vars.push(var);
+    }
+    let mut out: Vec<Dependent> = Vec::new();
+    for s in servers {
+        for (_, r) in s.references() {
+            let Reference::Env { var, .. } = r else {
+                continue;
+            };
+            if vars.contains(&var.as_str()) {
+                let d = Dependent {
+                    server: s.name.clone(),
+                    config: s.file.label.clone(),
+                    variable: var,
+                };
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// [`dependents`] of `credential` among every server configured for `env`
+/// (all projects of `~/.claude.json` included): what the dashboard's detail
+/// pane and `logout` show.
+pub fn dependents_in(
+    env: &Env,
+    mcp_env: &BTreeMap<String, String>,
+    credential: &str,
+) -> Vec<Dependent> {
+    dependents(&super::load(env).servers, mcp_env, credential)
+}
