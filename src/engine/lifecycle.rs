@@ -187,7 +187,12 @@ impl Lifecycle {
         .await;
         match result {
             Ok(fresh) => {
-                self.store.save(&fresh)?;
+                // Two fsyncs: done off the async threads, so that the other
+                // refreshes in flight keep going meanwhile.
+                let (store, to_save) = (Arc::clone(&self.store), fresh.clone());
+                tokio::task::spawn_blocking(move || store.save(&to_save))
+                    .await
+                    .expect("save task does not panic")?;
                 lane::clear(&self.home, name);
                 self.note_attempt(name, started, None);
                 self.audit.record(
