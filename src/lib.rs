@@ -8,3 +8,4 @@ pub mod logging;
 pub mod model;
 pub mod oauth;
 pub mod store;
+pub mod tui;

@@ -16,8 +16,14 @@ fn main() -> ExitCode {
     let ctx = Context::new(args.home.as_deref());
     let _log = credtop::logging::init(&ctx.home);
     let Some(command) = args.command else {
-        eprintln!("credtop: the dashboard is not built yet; try `credtop status`");
-        return ExitCode::from(cli::exit::USAGE);
+        return match credtop::tui::run(&ctx.home, credtop::tui::Hooks::default()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                tracing::warn!(%message, "dashboard failed");
+                eprintln!("credtop: {message}");
+                ExitCode::from(cli::exit::ERROR)
+            }
+        };
     };
     match cli::run(&ctx, command) {
         Ok(code) => code,

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use keys::replace_key;
 pub use status::{StatusRow, collect_rows};
 
 use crate::audit::{Actor, AuditLog};

@@ -4,6 +4,7 @@
 
 pub mod authserver;
 pub mod stub;
+pub mod tmux;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
