@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-deps.sh
+# Snapshots are reviewed files: a missing or stale one fails, never rewrites.
+export INSTA_UPDATE=${INSTA_UPDATE:-no}
 cargo test --locked "$@"

@@ -10,3 +10,4 @@ pub mod mcp;
 pub mod model;
 pub mod oauth;
 pub mod store;
+pub mod tui;

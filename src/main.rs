@@ -16,8 +16,14 @@ fn main() -> ExitCode {
     let ctx = Context::new(args.home.as_deref());
     let _log = credtop::logging::init(&ctx.home);
     let Some(command) = args.command else {
-        eprintln!("credtop: the dashboard is not built yet; try `credtop status`");
-        return ExitCode::from(cli::exit::USAGE);
+        return match credtop::tui::run(&ctx.home, dashboard_hooks()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                tracing::warn!(%message, "dashboard failed");
+                eprintln!("credtop: {message}");
+                ExitCode::from(cli::exit::ERROR)
+            }
+        };
     };
     match cli::run(&ctx, command) {
         Ok(code) => code,
@@ -26,5 +32,24 @@ fn main() -> ExitCode {
             eprintln!("credtop: {}", f.message);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// What the dashboard shows beside the store: other tools' credentials
+/// (read-only, as `credtop status` lists them) and the MCP servers that
+/// depend on each credential. Both honour config.toml, read afresh on each
+/// reload so that an edit takes effect without a restart.
+fn dashboard_hooks() -> credtop::tui::Hooks {
+    use credtop::discover::{Env, discover_all};
+    use credtop::store::Config;
+    credtop::tui::Hooks {
+        discovered: Box::new(|home| {
+            let config = Config::load(home).unwrap_or_default();
+            discover_all(&Env::from_process(), &config.discover).credentials
+        }),
+        dependents: Box::new(|home| {
+            let config = Config::load(home).unwrap_or_default();
+            credtop::mcp::dependents_by_credential(&Env::from_process(), &config.mcp_env)
+        }),
     }
 }

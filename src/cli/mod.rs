@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use keys::replace_key;
 pub use status::{StatusRow, all_rows, collect_rows, discovered_rows};
 
 use crate::audit::{Actor, AuditLog};

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 pub use config::{McpConfigs, load};
 pub use refs::{Part, Reference, parse, references};
 pub use state::{
-    Dependent, McpProblem, Supply, VarReport, VarState, dependents, dependents_in, problems,
-    variables,
+    Dependent, McpProblem, Supply, VarReport, VarState, dependents, dependents_by_credential,
+    dependents_in, problems, variables,
 };
 
 use crate::discover::Env;

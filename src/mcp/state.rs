@@ -234,3 +234,34 @@ pub fn dependents_in(
 ) -> Vec<Dependent> {
     dependents(&super::load(env).servers, mcp_env, credential)
 }
+
+/// Every credential some configured server depends on, with those servers
+/// (as "github (.mcp.json)"): the dashboard's detail pane and its revoke
+/// and logout dialogs. Credentials are the ones `[mcp_env]` maps variables
+/// to, and `env:VAR` for variables read from the environment.
+pub fn dependents_by_credential(
+    env: &Env,
+    mcp_env: &BTreeMap<String, String>,
+) -> std::collections::HashMap<String, Vec<String>> {
+    let servers = super::load(env).servers;
+    let mut names: Vec<String> = mcp_env
+        .values()
+        .map(|m| Supply::parse(m).credential)
+        .collect();
+    for s in &servers {
+        for (_, r) in s.references() {
+            if let Reference::Env { var, .. } = r {
+                names.push(format!("env:{var}"));
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let deps = dependents(&servers, mcp_env, &name);
+            (!deps.is_empty()).then(|| (name, deps.iter().map(ToString::to_string).collect()))
+        })
+        .collect()
+}

@@ -5,6 +5,7 @@
 pub mod authserver;
 pub mod fixtures;
 pub mod stub;
+pub mod tmux;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;

@@ -1,0 +1,271 @@
+//! Running [`Command`]s in the background: each on its own tokio task,
+//! reporting back as a [`Msg`], so input and drawing never wait for a
+//! provider, a lock or the disk.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{Notify, mpsc};
+
+use super::data::{Hooks, load_entries};
+use super::msg::{Command, Msg};
+use crate::audit::{AuditRecord, Event, Outcome, read_since};
+use crate::engine::{Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome};
+use crate::oauth::{DEFAULT_LOGIN_TIMEOUT, LoginPrompt, RemoteRevocation};
+
+/// How many audit records the audit view holds (the newest ones).
+const AUDIT_VIEW_LIMIT: usize = 5_000;
+
+pub struct Executor {
+    lc: Arc<Lifecycle>,
+    tx: mpsc::UnboundedSender<Msg>,
+    /// Wakes the one reload task; a burst of reload requests costs one read.
+    reload: Arc<Notify>,
+}
+
+impl Executor {
+    /// Starts the reload task and returns the executor.
+    pub fn start(lc: Arc<Lifecycle>, tx: mpsc::UnboundedSender<Msg>, hooks: Hooks) -> Executor {
+        let reload = Arc::new(Notify::new());
+        tokio::spawn(reload_loop(
+            Arc::clone(&lc),
+            tx.clone(),
+            Arc::clone(&reload),
+            Arc::new(hooks),
+        ));
+        Executor { lc, tx, reload }
+    }
+
+    pub fn run(&self, cmd: Command) {
+        let lc = Arc::clone(&self.lc);
+        let tx = self.tx.clone();
+        match cmd {
+            Command::Reload => self.reload.notify_one(),
+            Command::LoadAudit => {
+                tokio::task::spawn_blocking(move || {
+                    let mut read = match read_since(lc.audit(), None) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let _ = tx.send(Msg::Notice {
+                                ok: false,
+                                text: format!("cannot read the audit trail: {e}"),
+                            });
+                            return;
+                        }
+                    };
+                    let excess = read.records.len().saturating_sub(AUDIT_VIEW_LIMIT);
+                    read.records.drain(..excess);
+                    let _ = tx.send(Msg::AuditLoaded(read));
+                });
+            }
+            Command::Refresh { name } => {
+                tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    let (ok, text) = match lc.refresh(&name, RefreshMode::Force).await {
+                        Ok(RefreshOutcome::Refreshed(_)) => (
+                            true,
+                            format!("{name} refreshed in {} ms", started.elapsed().as_millis()),
+                        ),
+                        Ok(RefreshOutcome::AlreadyFresh(_)) => {
+                            (true, format!("{name} was refreshed by another process"))
+                        }
+                        Err(e) => (false, failure(&name, "refresh", &e)),
+                    };
+                    let _ = tx.send(Msg::ActionDone { name, ok, text });
+                });
+            }
+            Command::Revoke { name } => {
+                tokio::spawn(async move {
+                    let (ok, text) = match lc.revoke(&name).await {
+                        Ok(report) => (
+                            remote_ok(&report.remote),
+                            format!(
+                                "{name} deleted; {}",
+                                report.remote.describe(&report.credential.provider)
+                            ),
+                        ),
+                        Err(e) => (false, failure(&name, "revoke", &e)),
+                    };
+                    let _ = tx.send(Msg::ActionDone { name, ok, text });
+                });
+            }
+            Command::Logout { provider, names } => {
+                tokio::spawn(logout(lc, tx, provider, names));
+            }
+            Command::Login {
+                provider,
+                name,
+                device,
+            } => {
+                tokio::spawn(async move {
+                    let row = name.clone().unwrap_or_else(|| provider.clone());
+                    let opts = login_options(&provider, name, device);
+                    let prompt = prompt(tx.clone(), provider.clone());
+                    let (ok, text) = match lc.login(&opts, &prompt).await {
+                        Ok(c) => (
+                            true,
+                            format!("logged in: {} ({})", c.name, c.secret.fingerprint()),
+                        ),
+                        Err(e) => (false, failure(&row, "log in", &e)),
+                    };
+                    let _ = tx.send(Msg::ActionDone {
+                        name: row,
+                        ok,
+                        text,
+                    });
+                });
+            }
+            Command::RotateOAuth { name, provider } => {
+                tokio::spawn(async move {
+                    let opts = login_options(&provider, Some(name.clone()), false);
+                    let prompt = prompt(tx.clone(), provider.clone());
+                    let (ok, text) = match lc.rotate_oauth(&name, &opts, &prompt).await {
+                        Ok((fresh, remote)) => (
+                            remote_ok(&remote),
+                            format!(
+                                "{name} rotated: new grant {}; old grant {}",
+                                fresh.secret.fingerprint(),
+                                remote.describe(&provider)
+                            ),
+                        ),
+                        Err(e) => (false, failure(&name, "rotate", &e)),
+                    };
+                    let _ = tx.send(Msg::ActionDone { name, ok, text });
+                });
+            }
+            Command::RotateKey { name, secret } => {
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::cli::replace_key(
+                        lc.store(),
+                        lc.audit(),
+                        lc.actor(),
+                        &name,
+                        secret,
+                        None,
+                    );
+                    let (ok, text) = match result {
+                        Ok((old, new)) => (
+                            true,
+                            format!(
+                                "{name} rotated: {} -> {}; revoke the old one at {}",
+                                old.secret.fingerprint(),
+                                new.secret.fingerprint(),
+                                old.provider
+                            ),
+                        ),
+                        Err(f) => (false, format!("{name}: rotate failed: {}", f.message)),
+                    };
+                    let _ = tx.send(Msg::ActionDone { name, ok, text });
+                });
+            }
+        }
+    }
+}
+
+/// As `credtop revoke` exits: only a remote call that failed is a failure;
+/// a provider without a revocation API is said in the text, not as an error.
+fn remote_ok(remote: &RemoteRevocation) -> bool {
+    !matches!(remote, RemoteRevocation::Failed(_))
+}
+
+fn failure(name: &str, what: &str, e: &LifecycleError) -> String {
+    format!("{name}: {what} failed ({}): {e}", e.kind())
+}
+
+fn login_options(provider: &str, name: Option<String>, device: bool) -> LoginOptions {
+    LoginOptions {
+        provider: provider.to_string(),
+        name,
+        device,
+        timeout: DEFAULT_LOGIN_TIMEOUT,
+    }
+}
+
+/// The login prompt of the dashboard: the URL (and code) go to a dialog,
+/// because over SSH no browser opens. A browser is started only when
+/// `$BROWSER` names one: the system opener could draw over the dashboard.
+fn prompt(tx: mpsc::UnboundedSender<Msg>, provider: String) -> impl Fn(LoginPrompt) + Send + Sync {
+    move |p: LoginPrompt| {
+        if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty())
+            && let Err(e) = crate::oauth::open_browser(&p.url)
+        {
+            tracing::warn!(error = %e, "could not start $BROWSER");
+        }
+        let _ = tx.send(Msg::LoginPrompt {
+            provider: provider.clone(),
+            url: p.url,
+            user_code: p.user_code,
+        });
+    }
+}
+
+/// `d`: what `credtop logout PROVIDER` does, one credential at a time.
+async fn logout(
+    lc: Arc<Lifecycle>,
+    tx: mpsc::UnboundedSender<Msg>,
+    provider: String,
+    names: Vec<String>,
+) {
+    for name in names {
+        let (ok, text) = match lc.revoke(&name).await {
+            Ok(report) => {
+                let said = report.remote.describe(&provider);
+                lc.audit().record(
+                    AuditRecord::new(Event::Logout, lc.actor(), Outcome::Ok)
+                        .about(&report.credential)
+                        .detail(said.clone()),
+                );
+                (true, format!("logged out of {name}; {said}"))
+            }
+            Err(e) => {
+                lc.audit().record(
+                    AuditRecord::new(Event::Logout, lc.actor(), Outcome::Failed)
+                        .named(&name)
+                        .provider(&provider)
+                        .detail(e.to_string()),
+                );
+                (false, failure(&name, "log out", &e))
+            }
+        };
+        let _ = tx.send(Msg::ActionDone { name, ok, text });
+    }
+}
+
+/// Re-reads the store whenever asked, one read at a time; requests that
+/// arrive during a read are served by one more read after it.
+async fn reload_loop(
+    lc: Arc<Lifecycle>,
+    tx: mpsc::UnboundedSender<Msg>,
+    wake: Arc<Notify>,
+    hooks: Arc<Hooks>,
+) {
+    loop {
+        wake.notified().await;
+        let lc = Arc::clone(&lc);
+        let hooks = Arc::clone(&hooks);
+        let read = tokio::task::spawn_blocking(move || {
+            let home = lc.home();
+            let discovered = (hooks.discovered)(home);
+            let dependents = (hooks.dependents)(home);
+            let (entries, problems) = load_entries(lc.store(), Utc::now(), discovered);
+            Msg::Loaded {
+                entries,
+                problems,
+                dependents,
+            }
+        })
+        .await;
+        match read {
+            Ok(msg) => {
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "store reload failed"),
+        }
+        // Bursts of engine events (a hundred refreshes at once) come as a
+        // hundred reload requests: let them settle into one read.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,355 @@
+//! Everything the dashboard shows, and nothing else: the state that
+//! [`super::update`] changes and [`super::view`] draws.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use tui_input::Input;
+
+use crate::audit::AuditRecord;
+use crate::cli::StatusRow;
+use crate::engine::lane::LaneState;
+use crate::model::{Credential, Kind, Lifetime, Source, Status, Zone};
+
+/// How long an action's outcome stays on its row before the row shows
+/// the credential's own status again.
+pub const OUTCOME_SHOWN_FOR: Duration = Duration::seconds(15);
+
+/// One refresh attempt, read back from the audit trail (the lane state
+/// keeps only the current failure, the trail keeps every attempt).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attempt {
+    pub at: DateTime<Utc>,
+    pub ok: bool,
+    pub latency_ms: Option<u64>,
+    /// The typed failure kind, or the actor that refreshed.
+    pub note: String,
+}
+
+/// One credential as a row: the CLI's [`StatusRow`] (computed once, when
+/// the store is read) plus what the dashboard needs to recompute zone and
+/// status on every tick without touching the store.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub row: StatusRow,
+    pub kind: Kind,
+    pub refresh_at: Option<f64>,
+    /// The status a failed or paused lane imposes, if it is about this
+    /// very token; it wins over what the clock says.
+    pub lane_status: Option<Status>,
+    pub paused: bool,
+    pub lane_message: Option<String>,
+    /// Refresh attempts, newest first.
+    pub history: Vec<Attempt>,
+    /// credtop owns it (may refresh, rotate, revoke); false for
+    /// credentials discovered in other tools' files.
+    pub owned: bool,
+    /// For discovered credentials: where it was found and how to log in again.
+    pub origin: Option<String>,
+    pub relogin: Option<String>,
+}
+
+impl Entry {
+    /// Builds the row of `cred` as of `now`; `lane` is its lane state, if
+    /// any. This is how credentials from outside the store (discovered in
+    /// other tools' files) become rows.
+    pub fn new(
+        cred: &Credential,
+        now: DateTime<Utc>,
+        refresh_at: Option<f64>,
+        rotation_age_days: i64,
+        lane: Option<&LaneState>,
+    ) -> Entry {
+        let row = StatusRow::new(cred, now, refresh_at, rotation_age_days);
+        let mut entry = Entry::from_row(row, refresh_at, lane);
+        if let Source::Discovered {
+            location, relogin, ..
+        } = &cred.source
+        {
+            entry.owned = false;
+            entry.origin = Some(location.clone());
+            entry.relogin = relogin.clone();
+        }
+        entry
+    }
+
+    /// Wraps a row the CLI already computed ([`crate::cli::collect_rows`]),
+    /// which is always a row of credtop's own store.
+    pub fn from_row(row: StatusRow, refresh_at: Option<f64>, lane: Option<&LaneState>) -> Entry {
+        let lane = lane.filter(|l| l.fingerprint.0 == row.fingerprint);
+        let kind = row.kind.parse().unwrap_or(Kind::ApiKey);
+        let relogin = if row.name == row.provider {
+            format!("credtop login {}", row.provider)
+        } else {
+            format!("credtop login {} --name {}", row.provider, row.name)
+        };
+        Entry {
+            kind,
+            refresh_at,
+            lane_status: lane.map(|l| Status::from_failure(l.kind, l.retry_at)),
+            paused: lane.is_some_and(|l| l.paused),
+            lane_message: lane.map(|l| l.message.clone()),
+            history: Vec::new(),
+            owned: true,
+            origin: None,
+            relogin: Some(relogin),
+            row,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    pub fn lifetime(&self) -> Lifetime {
+        Lifetime::new(self.row.created_at, self.row.expires_at, self.refresh_at)
+    }
+
+    pub fn zone(&self, now: DateTime<Utc>) -> Zone {
+        self.lifetime().zone(now)
+    }
+
+    /// The status now: a lane's failure, else what the clock implies.
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        self.lane_status
+            .unwrap_or_else(|| Status::from_zone(self.zone(now), self.kind, self.row.refreshable))
+    }
+
+    pub fn remaining(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.lifetime().remaining(now)
+    }
+
+    pub fn last_refresh(&self) -> Option<&Attempt> {
+        self.history.iter().find(|a| a.ok)
+    }
+
+    /// The filter matches a substring of the name, the provider (and
+    /// account) or the status, case-insensitively.
+    pub fn matches(&self, needle: &str, now: DateTime<Utc>) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let needle = needle.to_lowercase();
+        let status = self.status(now);
+        [
+            self.row.name.as_str(),
+            self.row.provider.as_str(),
+            self.row.account.as_deref().unwrap_or(""),
+            status.as_str(),
+            if self.paused { "paused" } else { "" },
+        ]
+        .iter()
+        .any(|field| field.to_lowercase().contains(&needle))
+    }
+}
+
+/// The buckets the header counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusGroup {
+    Ok,
+    Danger,
+    Expired,
+    Revoked,
+    Paused,
+    Failing,
+}
+
+impl StatusGroup {
+    pub fn of(entry: &Entry, now: DateTime<Utc>) -> StatusGroup {
+        if entry.paused {
+            return StatusGroup::Paused;
+        }
+        match entry.status(now) {
+            Status::Healthy | Status::Refreshing => StatusGroup::Ok,
+            Status::Danger => StatusGroup::Danger,
+            Status::Expired | Status::NeedsLogin => StatusGroup::Expired,
+            Status::Revoked => StatusGroup::Revoked,
+            _ => StatusGroup::Failing,
+        }
+    }
+}
+
+/// What is happening to one credential because of an action or the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Activity {
+    /// In progress: "refreshing…", "revoking…".
+    Busy(String),
+    /// Finished at `at`; shown for [`OUTCOME_SHOWN_FOR`].
+    Done {
+        ok: bool,
+        text: String,
+        at: DateTime<Utc>,
+    },
+}
+
+/// The status line: the last thing that happened, in a sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub ok: bool,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineState {
+    Starting,
+    Running { lanes: usize },
+    Stopped,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Table,
+    Audit,
+}
+
+/// A box drawn over the screen that takes the keys until it closes.
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    Help,
+    ConfirmRevoke {
+        name: String,
+    },
+    ConfirmLogout {
+        provider: String,
+        names: Vec<String>,
+    },
+    /// `l` with no OAuth credential selected: which provider?
+    AskProvider {
+        input: Input,
+        device: bool,
+    },
+    /// The login URL (and device code): over SSH no browser opens, so the
+    /// person copies it from here.
+    LoginUrl {
+        provider: String,
+        url: String,
+        user_code: Option<String>,
+    },
+    /// A new API key or PAT, typed with the characters hidden.
+    RotateKey {
+        name: String,
+        input: Input,
+    },
+}
+
+/// The audit view: records newest first, a filter and a scroll position.
+#[derive(Clone, Debug, Default)]
+pub struct AuditPane {
+    pub records: Vec<AuditRecord>,
+    pub unreadable_lines: usize,
+    pub loaded: bool,
+    pub filter: Input,
+    pub editing: bool,
+    pub scroll: usize,
+}
+
+impl AuditPane {
+    /// Every whitespace-separated term must occur in the record's
+    /// credential or event name.
+    pub fn visible(&self) -> Vec<&AuditRecord> {
+        let terms: Vec<String> = self
+            .filter
+            .value()
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        self.records
+            .iter()
+            .filter(|r| {
+                let hay = format!(
+                    "{} {}",
+                    r.credential.as_deref().unwrap_or("").to_lowercase(),
+                    r.event.as_str()
+                );
+                terms.iter().all(|t| hay.contains(t.as_str()))
+            })
+            .collect()
+    }
+}
+
+pub struct App {
+    /// The clock the screen is drawn at; set by the tick, never read in view.
+    pub now: DateTime<Utc>,
+    pub home: PathBuf,
+    /// False until the store was read once: "loading", not "empty".
+    pub loaded: bool,
+    pub entries: Vec<Entry>,
+    /// Unreadable files and config errors, shown, never skipped silently.
+    pub problems: Vec<String>,
+    /// MCP servers that depend on each credential, by credential name. The
+    /// lead wires `credtop::mcp::dependents` into [`super::Hooks`]; empty
+    /// means "none known".
+    pub dependents: HashMap<String, Vec<String>>,
+    /// Index into [`App::visible`].
+    pub selected: usize,
+    pub show_detail: bool,
+    pub filter: Input,
+    pub filter_editing: bool,
+    pub mode: Mode,
+    pub overlay: Option<Overlay>,
+    pub activity: HashMap<String, Activity>,
+    pub notice: Option<Notice>,
+    pub engine: EngineState,
+    pub audit: AuditPane,
+    /// False when `NO_COLOR` is set: status is told by text and symbol alone.
+    pub color: bool,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(now: DateTime<Utc>, home: PathBuf, color: bool) -> App {
+        App {
+            now,
+            home,
+            loaded: false,
+            entries: Vec::new(),
+            problems: Vec::new(),
+            dependents: HashMap::new(),
+            selected: 0,
+            show_detail: false,
+            filter: Input::default(),
+            filter_editing: false,
+            mode: Mode::Table,
+            overlay: None,
+            activity: HashMap::new(),
+            notice: None,
+            engine: EngineState::Starting,
+            audit: AuditPane::default(),
+            color,
+            quit: false,
+        }
+    }
+
+    /// The rows the filter lets through, in store order.
+    pub fn visible(&self) -> Vec<&Entry> {
+        let needle = self.filter.value().trim();
+        self.entries
+            .iter()
+            .filter(|e| e.matches(needle, self.now))
+            .collect()
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.visible().get(self.selected).copied()
+    }
+
+    /// The outcome or progress to show on `name`'s row, while it is fresh.
+    pub fn activity_of(&self, name: &str) -> Option<&Activity> {
+        self.activity.get(name).filter(|a| match a {
+            Activity::Busy(_) => true,
+            Activity::Done { at, .. } => self.now - *at < OUTCOME_SHOWN_FOR,
+        })
+    }
+
+    pub fn dependents_of(&self, name: &str) -> &[String] {
+        self.dependents.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn count(&self, group: StatusGroup) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| StatusGroup::of(e, self.now) == group)
+            .count()
+    }
+}

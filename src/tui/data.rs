@@ -1,0 +1,151 @@
+//! Reading what the dashboard shows: the store's rows (the same rows as
+//! `credtop status`), lane states, refresh history,
+//! and whatever the hooks add. Runs off the UI thread.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::app::{Attempt, Entry};
+use crate::cli::collect_rows;
+use crate::engine::{history, lane};
+use crate::model::Credential;
+use crate::oauth::Providers;
+use crate::store::Store;
+
+/// Attempts kept per credential.
+const HISTORY_LEN: usize = 20;
+
+type DiscoverFn = dyn Fn(&Path) -> Vec<Credential> + Send + Sync;
+type DependentsFn = dyn Fn(&Path) -> HashMap<String, Vec<String>> + Send + Sync;
+
+/// What other parts of credtop contribute to the dashboard, called on
+/// every reload with the home directory. The defaults contribute nothing.
+pub struct Hooks {
+    /// Extra rows: credentials found in other tools' files
+    /// (`Source::Discovered`), shown read-only beside the store's.
+    pub discovered: Box<DiscoverFn>,
+    /// The MCP servers that depend on each credential, by credential name.
+    pub dependents: Box<DependentsFn>,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Hooks {
+            discovered: Box::new(|_| Vec::new()),
+            dependents: Box::new(|_| HashMap::new()),
+        }
+    }
+}
+
+/// Every row as of `now`, with the problems met reading them.
+pub fn load_entries(
+    store: &Store,
+    now: DateTime<Utc>,
+    discovered: Vec<Credential>,
+) -> (Vec<Entry>, Vec<String>) {
+    let home = store.home();
+    let (rows, problems) = collect_rows(store, now);
+    let providers = Providers::load(home).unwrap_or_default();
+    let mut entries: Vec<Entry> = rows
+        .into_iter()
+        .map(|row| {
+            let lane = lane::load(home, &row.name);
+            let refresh_at = providers.refresh_at(&row.provider);
+            Entry::from_row(row, refresh_at, lane.as_ref())
+        })
+        .collect();
+    let rotation = store.config().rotation_age_days();
+    entries.extend(
+        discovered
+            .iter()
+            .filter(|c| !entries.iter().any(|e| e.name() == c.name))
+            .map(|c| Entry::new(c, now, providers.refresh_at(&c.provider), rotation, None))
+            .collect::<Vec<_>>(),
+    );
+    for e in entries.iter_mut().filter(|e| e.owned) {
+        e.history = history(home, e.name());
+    }
+    (entries, problems)
+}
+
+/// The credential's last refresh attempts, newest first, from the history
+/// every credtop process appends to (`history/<name>.jsonl`).
+fn history(home: &Path, name: &str) -> Vec<Attempt> {
+    history::last(home, name, HISTORY_LEN)
+        .into_iter()
+        .map(|a| Attempt {
+            at: a.ts,
+            ok: a.ok,
+            latency_ms: Some(a.latency_ms),
+            note: match a.kind {
+                Some(kind) => kind.as_str().to_string(),
+                None => format!("{:?}", a.actor).to_lowercase(),
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Actor;
+    use crate::model::{Kind, Secret, Source};
+    use chrono::Duration;
+
+    fn key(name: &str, source: Source) -> Credential {
+        Credential {
+            name: name.into(),
+            kind: Kind::ApiKey,
+            provider: "acme".into(),
+            account: None,
+            scopes: vec![],
+            created_at: Utc::now() - Duration::days(1),
+            expires_at: None,
+            secret: Secret::new(format!("secret-{name}")),
+            refresh_token: None,
+            token_type: None,
+            source,
+        }
+    }
+
+    #[test]
+    fn store_rows_discovered_rows_and_history_come_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let store = Store::open(&home).unwrap();
+        let own = key("own", Source::Store);
+        store.save(&own).unwrap();
+        history::record(
+            &home,
+            "own",
+            &history::Attempt {
+                ts: Utc::now(),
+                ok: true,
+                kind: None,
+                latency_ms: 42,
+                actor: Actor::Daemon,
+            },
+        )
+        .unwrap();
+        let found = key(
+            "found",
+            Source::Discovered {
+                tool: "codex".into(),
+                location: "~/.codex/auth.json".into(),
+                relogin: Some("codex login".into()),
+                note: None,
+            },
+        );
+        // A discovered credential never hides the store's own of that name.
+        let shadow = key("own", found.source.clone());
+        let (entries, problems) = load_entries(&store, Utc::now(), vec![found, shadow]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<(&str, bool)> = entries.iter().map(|e| (e.name(), e.owned)).collect();
+        assert_eq!(names, [("own", true), ("found", false)]);
+        assert_eq!(entries[0].history.len(), 1);
+        assert_eq!(entries[0].history[0].latency_ms, Some(42));
+        assert_eq!(entries[1].relogin.as_deref(), Some("codex login"));
+    }
+}

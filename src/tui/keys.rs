@@ -1,0 +1,402 @@
+//! The key map: what each key does in each mode and dialog. Keys typed
+//! into a dialog or the filter go there, never to the table behind.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::app::{Activity, App, Mode, Notice, Overlay};
+use super::msg::Command;
+use super::update::reselect;
+use crate::model::{Kind, Secret};
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c')
+}
+
+pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+    if is_ctrl_c(&key) {
+        app.quit = true;
+        return None;
+    }
+    if app.overlay.is_some() {
+        return on_overlay_key(app, key);
+    }
+    match app.mode {
+        Mode::Audit => on_audit_key(app, key),
+        Mode::Table if app.filter_editing => {
+            on_filter_key(app, key);
+            None
+        }
+        Mode::Table => on_table_key(app, key),
+    }
+}
+
+fn on_filter_key(app: &mut App, key: KeyEvent) {
+    match key.code {
+        KeyCode::Esc => {
+            app.filter.reset();
+            app.filter_editing = false;
+        }
+        KeyCode::Enter => app.filter_editing = false,
+        _ => {
+            app.filter.handle_event(&Event::Key(key));
+        }
+    }
+    reselect(app, None);
+}
+
+fn move_selection(app: &mut App, key: KeyCode) -> bool {
+    let len = app.visible().len();
+    let last = len.saturating_sub(1);
+    app.selected = match key {
+        KeyCode::Char('j') | KeyCode::Down => (app.selected + 1).min(last),
+        KeyCode::Char('k') | KeyCode::Up => app.selected.saturating_sub(1),
+        KeyCode::Char('g') | KeyCode::Home => 0,
+        KeyCode::Char('G') | KeyCode::End => last,
+        KeyCode::PageDown => (app.selected + 10).min(last),
+        KeyCode::PageUp => app.selected.saturating_sub(10),
+        _ => return false,
+    };
+    true
+}
+
+fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+    if move_selection(app, key.code) {
+        return None;
+    }
+    match key.code {
+        KeyCode::Char('q') => app.quit = true,
+        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
+        KeyCode::Char('/') => app.filter_editing = true,
+        KeyCode::Esc if !app.filter.value().is_empty() => {
+            app.filter.reset();
+            reselect(app, None);
+        }
+        KeyCode::Esc => app.show_detail = false,
+        KeyCode::Enter => app.show_detail = !app.show_detail,
+        KeyCode::Char('a') => {
+            app.mode = Mode::Audit;
+            app.audit.scroll = 0;
+            return Some(Command::LoadAudit);
+        }
+        KeyCode::Char('l') => return start_login(app, false),
+        KeyCode::Char('L') => return start_login(app, true),
+        KeyCode::Char('r') => return start_refresh(app),
+        KeyCode::Char('R') => return start_rotate(app),
+        KeyCode::Char('x') => {
+            if let Some(name) = owned_selection(app, "revoke") {
+                app.overlay = Some(Overlay::ConfirmRevoke { name });
+            }
+        }
+        KeyCode::Char('d') => {
+            if let Some(name) = owned_selection(app, "log out of") {
+                let provider = app
+                    .selected_entry()
+                    .map(|e| e.row.provider.clone())
+                    .unwrap_or_default();
+                let names = app
+                    .entries
+                    .iter()
+                    .filter(|e| e.owned && e.row.provider == provider)
+                    .map(|e| e.name().to_string())
+                    .collect::<Vec<_>>();
+                let names = if names.is_empty() { vec![name] } else { names };
+                app.overlay = Some(Overlay::ConfirmLogout { provider, names });
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+/// The selected credential's name when credtop may act on it; otherwise a
+/// notice saying why not.
+fn owned_selection(app: &mut App, verb: &str) -> Option<String> {
+    let Some(entry) = app.selected_entry() else {
+        app.notice = Some(Notice {
+            ok: false,
+            text: format!("nothing selected to {verb}"),
+        });
+        return None;
+    };
+    if entry.owned {
+        return Some(entry.name().to_string());
+    }
+    let text = format!(
+        "{} belongs to {}; credtop only reads it{}",
+        entry.name(),
+        entry.row.source,
+        entry
+            .relogin
+            .as_deref()
+            .map(|c| format!(" (renew it with `{c}`)"))
+            .unwrap_or_default()
+    );
+    app.notice = Some(Notice { ok: false, text });
+    None
+}
+
+fn busy(app: &mut App, name: &str, what: &str) {
+    app.activity
+        .insert(name.to_string(), Activity::Busy(what.to_string()));
+}
+
+fn start_refresh(app: &mut App) -> Option<Command> {
+    let name = owned_selection(app, "refresh")?;
+    let refreshable = app.selected_entry().is_some_and(|e| e.row.refreshable);
+    if !refreshable {
+        app.notice = Some(Notice {
+            ok: false,
+            text: format!("{name} has no refresh token: press l to log in again or R to rotate it"),
+        });
+        return None;
+    }
+    busy(app, &name, "refreshing…");
+    Some(Command::Refresh { name })
+}
+
+/// `l` logs in through the browser (PKCE); `L` with the device flow, for
+/// SSH sessions where the loopback redirect cannot reach this host.
+fn start_login(app: &mut App, device: bool) -> Option<Command> {
+    let target = app
+        .selected_entry()
+        .filter(|e| e.owned && matches!(e.kind, Kind::OAuth | Kind::Cloud))
+        .map(|e| (e.row.provider.clone(), e.name().to_string()));
+    match target {
+        Some((provider, name)) => {
+            busy(app, &name, "logging in…");
+            Some(Command::Login {
+                provider,
+                name: Some(name),
+                device,
+            })
+        }
+        None => {
+            app.overlay = Some(Overlay::AskProvider {
+                input: Input::default(),
+                device,
+            });
+            None
+        }
+    }
+}
+
+fn start_rotate(app: &mut App) -> Option<Command> {
+    let name = owned_selection(app, "rotate")?;
+    let entry = app.selected_entry()?;
+    if matches!(entry.kind, Kind::OAuth | Kind::Cloud) {
+        let provider = entry.row.provider.clone();
+        busy(app, &name, "rotating…");
+        return Some(Command::RotateOAuth { name, provider });
+    }
+    app.overlay = Some(Overlay::RotateKey {
+        name,
+        input: Input::default(),
+    });
+    None
+}
+
+fn on_overlay_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+    let overlay = app.overlay.take()?;
+    let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+    let cancel = key.code == KeyCode::Esc;
+    match overlay {
+        // Any key closes help; a login keeps running when its dialog closes.
+        Overlay::Help | Overlay::LoginUrl { .. } => None,
+        Overlay::ConfirmRevoke { name } if yes => {
+            busy(app, &name, "revoking…");
+            Some(Command::Revoke { name })
+        }
+        Overlay::ConfirmLogout { provider, names } if yes => {
+            for n in &names {
+                busy(app, n, "logging out…");
+            }
+            Some(Command::Logout { provider, names })
+        }
+        Overlay::ConfirmRevoke { .. } | Overlay::ConfirmLogout { .. } => None,
+        Overlay::AskProvider { mut input, device } => {
+            if cancel {
+                return None;
+            }
+            if key.code != KeyCode::Enter {
+                input.handle_event(&Event::Key(key));
+                app.overlay = Some(Overlay::AskProvider { input, device });
+                return None;
+            }
+            let provider = input.value().trim().to_string();
+            if provider.is_empty() {
+                return None;
+            }
+            busy(app, &provider, "logging in…");
+            Some(Command::Login {
+                provider,
+                name: None,
+                device,
+            })
+        }
+        Overlay::RotateKey { name, mut input } => {
+            if cancel {
+                return None;
+            }
+            if key.code != KeyCode::Enter {
+                input.handle_event(&Event::Key(key));
+                app.overlay = Some(Overlay::RotateKey { name, input });
+                return None;
+            }
+            let secret = Secret::new(input.value_and_reset());
+            if secret.is_empty() {
+                return None;
+            }
+            busy(app, &name, "rotating…");
+            Some(Command::RotateKey { name, secret })
+        }
+    }
+}
+
+fn on_audit_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+    if app.audit.editing {
+        match key.code {
+            KeyCode::Esc => {
+                app.audit.filter.reset();
+                app.audit.editing = false;
+            }
+            KeyCode::Enter => app.audit.editing = false,
+            _ => {
+                app.audit.filter.handle_event(&Event::Key(key));
+            }
+        }
+        app.audit.scroll = 0;
+        return None;
+    }
+    let last = app.audit.visible().len().saturating_sub(1);
+    let scroll = &mut app.audit.scroll;
+    match key.code {
+        KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(last),
+        KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+        KeyCode::Char('G') | KeyCode::End => *scroll = last,
+        KeyCode::PageDown => *scroll = (*scroll + 10).min(last),
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::Char('/') => app.audit.editing = true,
+        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
+        KeyCode::Char('q') => app.quit = true,
+        KeyCode::Char('r') => return Some(Command::LoadAudit),
+        KeyCode::Esc if !app.audit.filter.value().is_empty() => {
+            app.audit.filter.reset();
+            app.audit.scroll = 0;
+        }
+        KeyCode::Esc | KeyCode::Char('a') => app.mode = Mode::Table,
+        _ => {}
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Credential, Source};
+    use crate::tui::{Msg, update};
+    use chrono::{TimeZone, Utc};
+    use crossterm::event::KeyEvent;
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::from(KeyCode::Char(c)))
+    }
+
+    fn app_with(names: &[&str]) -> App {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let mut app = App::new(now, "/tmp/h".into(), false);
+        let entries = names
+            .iter()
+            .map(|n| {
+                let cred = Credential {
+                    name: n.to_string(),
+                    kind: Kind::ApiKey,
+                    provider: format!("{n}-inc"),
+                    account: None,
+                    scopes: vec![],
+                    created_at: now,
+                    expires_at: None,
+                    secret: Secret::new("s"),
+                    refresh_token: None,
+                    token_type: None,
+                    source: Source::Store,
+                };
+                super::super::Entry::new(&cred, now, None, 90, None)
+            })
+            .collect();
+        update(
+            &mut app,
+            Msg::Loaded {
+                entries,
+                problems: vec![],
+                dependents: Default::default(),
+            },
+        );
+        app
+    }
+
+    #[test]
+    fn selection_stays_inside_the_rows() {
+        let mut app = app_with(&["a", "b", "c"]);
+        for _ in 0..5 {
+            update(&mut app, key('j'));
+        }
+        assert_eq!(app.selected, 2);
+        update(&mut app, key('g'));
+        assert_eq!(app.selected, 0);
+        update(&mut app, key('k'));
+        assert_eq!(app.selected, 0);
+        update(&mut app, key('G'));
+        assert_eq!(app.selected, 2);
+    }
+
+    #[test]
+    fn filter_narrows_and_escape_clears_it() {
+        let mut app = app_with(&["alpha", "beta", "gamma"]);
+        update(&mut app, key('/'));
+        for c in "bet".chars() {
+            update(&mut app, key(c));
+        }
+        assert_eq!(app.visible().len(), 1);
+        update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Esc)));
+        assert_eq!(app.visible().len(), 3);
+        assert!(!app.filter_editing);
+    }
+
+    #[test]
+    fn revoke_waits_for_yes() {
+        let mut app = app_with(&["alpha"]);
+        assert!(update(&mut app, key('x')).is_none());
+        assert!(matches!(app.overlay, Some(Overlay::ConfirmRevoke { .. })));
+        assert!(update(&mut app, key('n')).is_none());
+        assert!(app.overlay.is_none());
+        update(&mut app, key('x'));
+        let cmd = update(&mut app, key('y'));
+        assert!(matches!(cmd, Some(Command::Revoke { ref name }) if name == "alpha"));
+    }
+
+    #[test]
+    fn keys_typed_into_a_dialog_do_not_quit() {
+        let mut app = app_with(&["alpha"]);
+        update(&mut app, key('R'));
+        update(&mut app, key('q'));
+        assert!(!app.quit);
+        let cmd = update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+        assert!(matches!(cmd, Some(Command::RotateKey { .. })));
+        update(&mut app, key('q'));
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn ctrl_c_quits_from_anywhere() {
+        let mut app = app_with(&["alpha"]);
+        update(&mut app, key('/'));
+        update(
+            &mut app,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
+        assert!(app.quit);
+    }
+}

@@ -1,0 +1,85 @@
+//! The dashboard's one message type and the work it asks for.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use super::app::Entry;
+use crate::audit::AuditRead;
+use crate::engine::EngineEvent;
+use crate::model::Secret;
+
+/// Everything that can change what the screen shows.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The terminal changed size: only a redraw.
+    Resize,
+    /// The one-second tick, carrying the clock the screen is drawn at.
+    Tick(DateTime<Utc>),
+    Engine(EngineEvent),
+    /// The engine's event stream overflowed: re-read everything.
+    EngineLagged,
+    /// The store was read again.
+    Loaded {
+        entries: Vec<Entry>,
+        problems: Vec<String>,
+        /// MCP servers by credential name, from [`super::Hooks`].
+        dependents: HashMap<String, Vec<String>>,
+    },
+    AuditLoaded(AuditRead),
+    /// A login reached the point where the person must open a URL.
+    LoginPrompt {
+        provider: String,
+        url: String,
+        user_code: Option<String>,
+    },
+    /// A background action finished; `name` is the row it reports on.
+    ActionDone {
+        name: String,
+        ok: bool,
+        text: String,
+    },
+    /// Something to say on the status line that is about no one credential.
+    Notice {
+        ok: bool,
+        text: String,
+    },
+    /// SIGTERM, SIGHUP or SIGINT: leave, restoring the terminal.
+    Quit,
+}
+
+/// Work [`super::update`] asks the runtime to do in the background. The
+/// result comes back as a [`Msg`].
+#[derive(Debug)]
+pub enum Command {
+    /// Re-read the store, lane states and refresh history.
+    Reload,
+    LoadAudit,
+    Refresh {
+        name: String,
+    },
+    Revoke {
+        name: String,
+    },
+    /// Log out of a provider: revoke and delete each of `names`.
+    Logout {
+        provider: String,
+        names: Vec<String>,
+    },
+    Login {
+        provider: String,
+        name: Option<String>,
+        /// The device authorization grant (RFC 8628) instead of PKCE.
+        device: bool,
+    },
+    RotateOAuth {
+        name: String,
+        provider: String,
+    },
+    RotateKey {
+        name: String,
+        secret: Secret,
+    },
+}

@@ -1,0 +1,135 @@
+//! The dashboard's one loop: it waits on terminal input, engine events,
+//! action results, signals and a one-second tick, applies each as a
+//! [`Msg`], and draws once per message. Nothing polls: between messages
+//! the process sleeps.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::MissedTickBehavior;
+
+use super::actions::Executor;
+use super::app::App;
+use super::data::Hooks;
+use super::msg::{Command, Msg};
+use super::{update, view};
+use crate::audit::Actor;
+use crate::engine::{Engine, EngineConfig, EngineEvent, Lifecycle};
+
+/// How long quitting waits for the engine to finish a refresh in flight.
+const ENGINE_STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// Opens the dashboard on `home` until the person quits or a signal comes.
+/// The terminal is restored on every way out: quit, error, panic (ratatui's
+/// hook restores it, then calls the previous hook) and SIGTERM / SIGHUP.
+pub fn run(home: &Path, hooks: Hooks) -> Result<(), String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(
+            "the dashboard needs a terminal; scripts want `credtop status --json` or `credtop check`"
+                .into(),
+        );
+    }
+    let lc = Lifecycle::open(home, Actor::Dashboard).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let result = runtime.block_on(dashboard(Arc::new(lc), hooks));
+    // A login waiting on its callback must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    result
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+async fn dashboard(lc: Arc<Lifecycle>, hooks: Hooks) -> Result<(), String> {
+    // The terminal first: without one there is no dashboard, and the engine
+    // must not start (and audit) for nothing.
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        ratatui::restore();
+        format!("cannot open the terminal: {e}")
+    })?;
+    // The same engine as `credtop daemon`, without the daemon lock: they
+    // may run together, the per-credential locks keep refreshes
+    // single-flight.
+    let (engine, engine_rx) = Engine::new(Arc::clone(&lc), EngineConfig::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let engine = tokio::spawn(engine.run(stop_rx));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let exec = Executor::start(Arc::clone(&lc), tx, hooks);
+    exec.run(Command::Reload);
+    let mut app = App::new(Utc::now(), lc.home().to_path_buf(), !no_color());
+
+    let result = event_loop(&mut terminal, &mut app, &exec, engine_rx, rx).await;
+    ratatui::restore();
+
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(ENGINE_STOP_GRACE, engine)
+        .await
+        .is_err()
+    {
+        tracing::warn!("engine did not stop in time; abandoning refreshes in flight");
+    }
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    exec: &Executor,
+    mut engine_rx: broadcast::Receiver<EngineEvent>,
+    mut results: mpsc::UnboundedReceiver<Msg>,
+) -> Result<(), String> {
+    let signal_err = |e: std::io::Error| format!("cannot handle signals: {e}");
+    let mut term = signal(SignalKind::terminate()).map_err(signal_err)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(signal_err)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(signal_err)?;
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut engine_open = true;
+    let draw_err = |e: std::io::Error| format!("cannot draw: {e}");
+
+    terminal.draw(|f| view(app, f)).map_err(draw_err)?;
+    loop {
+        let msg = tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
+                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
+                None => Msg::Quit,
+            },
+            event = engine_rx.recv(), if engine_open => match event {
+                Ok(e) => Msg::Engine(e),
+                Err(broadcast::error::RecvError::Lagged(_)) => Msg::EngineLagged,
+                Err(broadcast::error::RecvError::Closed) => {
+                    engine_open = false;
+                    continue;
+                }
+            },
+            Some(msg) = results.recv() => msg,
+            _ = tick.tick() => Msg::Tick(Utc::now()),
+            _ = term.recv() => Msg::Quit,
+            _ = hup.recv() => Msg::Quit,
+            _ = int.recv() => Msg::Quit,
+        };
+        if let Some(cmd) = update(app, msg) {
+            exec.run(cmd);
+        }
+        if app.quit {
+            return Ok(());
+        }
+        terminal.draw(|f| view(app, f)).map_err(draw_err)?;
+    }
+}

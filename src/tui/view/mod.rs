@@ -1,0 +1,186 @@
+//! Drawing: a pure function of [`App`]. No I/O, no clock reads.
+
+mod audit;
+mod detail;
+mod first_run;
+mod overlay;
+mod style;
+mod table;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Color;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, EngineState, Mode, StatusGroup};
+use style::{bold, dim, fg};
+
+/// Wide enough to put the detail pane beside the table instead of under it.
+const SIDE_BY_SIDE_WIDTH: u16 = 140;
+
+pub fn view(app: &App, frame: &mut Frame) {
+    let [header, body, notice, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    let right = header_right(app, header.width);
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right.width() as u16)])
+            .areas(header);
+    frame.render_widget(Paragraph::new(header_line(app)), left_area);
+    frame.render_widget(Paragraph::new(right), right_area);
+    match app.mode {
+        Mode::Audit => audit::draw(app, frame, body),
+        Mode::Table => draw_table_mode(app, frame, body),
+    }
+    frame.render_widget(Paragraph::new(notice_line(app)), notice);
+    frame.render_widget(Paragraph::new(hint_line(app, hints.width)), hints);
+    overlay::draw(app, frame);
+}
+
+fn draw_table_mode(app: &App, frame: &mut Frame, area: Rect) {
+    if !app.loaded {
+        frame.render_widget(
+            Paragraph::new(Line::styled(" Reading the store…", dim(app.color))),
+            area,
+        );
+        return;
+    }
+    if app.entries.is_empty() {
+        first_run::draw(app, frame, area);
+        return;
+    }
+    let Some(entry) = app.selected_entry().filter(|_| app.show_detail) else {
+        table::draw(app, frame, area);
+        return;
+    };
+    if area.width >= SIDE_BY_SIDE_WIDTH {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(area);
+        table::draw(app, frame, left);
+        detail::draw(app, entry, frame, right);
+    } else {
+        // The table keeps the selected row in view; the detail gets the rest.
+        let rows = (app.visible().len() as u16 + 3)
+            .min(area.height * 2 / 5)
+            .max(5);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(rows), Constraint::Min(8)]).areas(area);
+        table::draw(app, frame, top);
+        detail::draw(app, entry, frame, bottom);
+    }
+}
+
+fn header_line(app: &App) -> Line<'static> {
+    let c = app.color;
+    let mut spans = vec![Span::styled(" credtop ", bold())];
+    let groups = [
+        (StatusGroup::Ok, "✓", "ok", Color::Green),
+        (StatusGroup::Danger, "▲", "danger", Color::Yellow),
+        (StatusGroup::Expired, "✗", "expired", Color::Red),
+        (StatusGroup::Revoked, "⊘", "revoked", Color::Red),
+        (StatusGroup::Paused, "⏸", "paused", Color::Magenta),
+        (StatusGroup::Failing, "↯", "failing", Color::Yellow),
+    ];
+    for (group, sym, word, color) in groups {
+        let n = app.count(group);
+        if n == 0 && !matches!(group, StatusGroup::Ok) {
+            continue;
+        }
+        spans.push(Span::styled(format!(" {sym} {n} {word}"), fg(c, color)));
+    }
+    Line::from(spans)
+}
+
+/// The engine's state and the clock, right-aligned; shorter when narrow.
+fn header_right(app: &App, width: u16) -> Line<'static> {
+    let engine = match (&app.engine, width >= 110) {
+        (EngineState::Starting, _) => "engine starting".to_string(),
+        (EngineState::Running { lanes }, true) => format!("engine running, {lanes} lanes"),
+        (EngineState::Running { .. }, false) => "engine on".to_string(),
+        (EngineState::Stopped, _) => "engine stopped".to_string(),
+    };
+    Line::from(vec![
+        Span::styled(format!("│ {engine} │ "), dim(app.color)),
+        Span::raw(app.now.format("%H:%M:%S UTC ").to_string()),
+    ])
+}
+
+fn notice_line(app: &App) -> Line<'static> {
+    if app.mode == Mode::Table && (app.filter_editing || !app.filter.value().is_empty()) {
+        let cursor = if app.filter_editing { "▏" } else { "" };
+        return Line::from(vec![
+            Span::styled(" filter: ", bold()),
+            Span::raw(format!("{}{cursor}", app.filter.value())),
+            Span::styled(
+                format!("  ({} of {})", app.visible().len(), app.entries.len()),
+                dim(app.color),
+            ),
+        ]);
+    }
+    if let Some(problem) = app.problems.first() {
+        let more = match app.problems.len() {
+            1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        return Line::styled(format!(" ! {problem}{more}"), fg(app.color, Color::Red));
+    }
+    match &app.notice {
+        Some(n) => {
+            let (sym, color) = if n.ok {
+                ("✓", Color::Green)
+            } else {
+                ("✗", Color::Red)
+            };
+            Line::styled(format!(" {sym} {}", n.text), fg(app.color, color))
+        }
+        None => Line::raw(""),
+    }
+}
+
+fn hint_line(app: &App, width: u16) -> Line<'static> {
+    let hints: &[(&str, &str)] = match app.mode {
+        Mode::Table if width < 100 => &[
+            ("⏎", "detail"),
+            ("/", "filter"),
+            ("r", "refresh"),
+            ("l", "login"),
+            ("x", "revoke"),
+            ("a", "audit"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Mode::Audit => &[
+            ("j/k", "scroll"),
+            ("/", "filter"),
+            ("r", "reload"),
+            ("a", "back"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Mode::Table => &[
+            ("j/k", "move"),
+            ("⏎", "detail"),
+            ("/", "filter"),
+            ("r", "refresh"),
+            ("l", "login"),
+            ("R", "rotate"),
+            ("x", "revoke"),
+            ("d", "logout"),
+            ("a", "audit"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for (k, what) in hints {
+        spans.push(Span::styled(k.to_string(), bold()));
+        spans.push(Span::styled(format!(" {what}  "), dim(app.color)));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,97 @@
+//! How status is told: a symbol and a word always, colour only on top
+//! (and not at all under `NO_COLOR`).
+
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+
+use crate::model::{Status, Zone};
+
+/// A foreground colour, or nothing when colour is off.
+pub fn fg(color: bool, c: Color) -> Style {
+    if color {
+        Style::default().fg(c)
+    } else {
+        Style::default()
+    }
+}
+
+pub fn bold() -> Style {
+    Style::default().add_modifier(Modifier::BOLD)
+}
+
+/// The background of the selected row: dark enough that dim text on it
+/// still reads (256-colour grey 237).
+pub const SELECTED_BG: Color = Color::Indexed(237);
+
+pub fn dim(color: bool) -> Style {
+    if color {
+        Style::default().fg(Color::Indexed(245))
+    } else {
+        Style::default()
+    }
+}
+
+pub fn zone_color(zone: Zone) -> Color {
+    match zone {
+        Zone::Safe => Color::Green,
+        Zone::Danger => Color::Yellow,
+        Zone::Expired => Color::Red,
+        Zone::None => Color::Blue,
+    }
+}
+
+/// The symbol and the word of a status, the same in every view.
+pub fn status_label(status: Status, paused: bool) -> (&'static str, &'static str, Color) {
+    if paused {
+        return ("⏸", "paused", Color::Magenta);
+    }
+    match status {
+        Status::Healthy => ("✓", "ok", Color::Green),
+        Status::Danger => ("▲", "danger", Color::Yellow),
+        Status::Refreshing => ("↻", "refreshing", Color::Cyan),
+        Status::Expired => ("✗", "expired", Color::Red),
+        Status::Revoked => ("⊘", "revoked", Color::Red),
+        Status::ScopeInsufficient => ("!", "scope", Color::Red),
+        Status::RateLimited { .. } => ("⧗", "rate_limited", Color::Yellow),
+        Status::TransientError { .. } => ("↯", "retrying", Color::Yellow),
+        Status::NeedsLogin => ("✗", "needs_login", Color::Red),
+        Status::UnknownExpiry => ("?", "no_expiry", Color::Yellow),
+    }
+}
+
+pub fn status_span(color: bool, status: Status, paused: bool) -> Span<'static> {
+    let (sym, word, c) = status_label(status, paused);
+    Span::styled(format!("{sym} {word}"), fg(color, c))
+}
+
+/// The TTL gauge: elapsed life filled in the zone's colour, the refresh
+/// point drawn as `┃` so that "how close to the 80 % mark" reads at a
+/// glance.
+pub fn gauge(
+    color: bool,
+    width: usize,
+    elapsed: Option<f64>,
+    refresh_at: f64,
+    zone: Zone,
+) -> Vec<Span<'static>> {
+    let Some(elapsed) = elapsed else {
+        return vec![Span::styled(format!("{:<width$}", "no expiry"), dim(color))];
+    };
+    if width < 3 {
+        return vec![Span::raw(" ".repeat(width))];
+    }
+    let filled = ((elapsed * width as f64).round() as usize).min(width);
+    let mark = ((refresh_at * width as f64).round() as usize).min(width - 1);
+    let paint = fg(color, zone_color(zone));
+    (0..width)
+        .map(|i| {
+            if i == mark {
+                Span::styled("┃", bold())
+            } else if i < filled {
+                Span::styled("█", paint)
+            } else {
+                Span::styled("░", dim(color))
+            }
+        })
+        .collect()
+}

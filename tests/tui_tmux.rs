@@ -1,0 +1,177 @@
+//! The real binary in a real terminal: `credtop` runs in a detached tmux
+//! session of fixed size (private socket, no user config), keys are sent
+//! with `send-keys`, and the screen is read back with `capture-pane`.
+//! Skips, saying why, only when tmux is not installed.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::Utc;
+use credtop::model::{Credential, Kind, Secret, Source};
+use credtop::store::Store;
+use support::tmux::{assert_left_alternate_screen, start, tmux_for, tmux_missing};
+
+/// Four credentials that need nothing from the engine: keys, and OAuth
+/// tokens without refresh tokens in their safe zone.
+fn prepare_home(home: &Path) {
+    let store = Store::open(home).expect("store opens");
+    let now = Utc::now();
+    for (name, kind, provider, ttl_min) in [
+        ("alpha-key", Kind::ApiKey, "openai", None),
+        ("beta-oauth", Kind::OAuth, "github", Some(60)),
+        ("gamma-pat", Kind::Pat, "gitlab", Some(60 * 24 * 30)),
+        ("delta-oauth", Kind::OAuth, "google", Some(60)),
+    ] {
+        store
+            .save(&Credential {
+                name: name.into(),
+                kind,
+                provider: provider.into(),
+                account: None,
+                scopes: vec!["read".into()],
+                created_at: now - chrono::Duration::minutes(5),
+                expires_at: ttl_min.map(|m| now + chrono::Duration::minutes(m)),
+                secret: Secret::new(format!("tmux-canary-{name}")),
+                refresh_token: None,
+                token_type: None,
+                source: Source::Store,
+            })
+            .expect("credential saved");
+    }
+}
+
+fn selected_line(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains('▶'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn sigterm_quits_and_restores_the_terminal() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    prepare_home(&home);
+    let tmux = tmux_for("term");
+    start(&tmux, &home, &[]);
+    tmux.wait_for("the table", |s| s.contains("Credentials (4)"));
+    // The pane runs `sh -c 'credtop …; echo …'`: credtop is the shell's child.
+    let shell = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&shell.stdout).trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("the pane's shell has a children list");
+    let credtop = children.split_whitespace().next().expect("credtop runs");
+    let killed = Command::new("kill")
+        .args(["-TERM", credtop])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    tmux.wait_for("the shell after SIGTERM", |s| s.contains("EXITED-0"));
+    assert_left_alternate_screen(&tmux);
+}
+
+#[test]
+fn dashboard_in_tmux_moves_filters_helps_details_and_quits_cleanly() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    prepare_home(&home);
+    let tmux = tmux_for("keys");
+    start(&tmux, &home, &[]);
+
+    let screen = tmux.wait_for("the table", |s| s.contains("Credentials (4)"));
+    assert!(selected_line(&screen).contains("alpha-key"), "{screen}");
+    assert!(
+        !screen.contains("tmux-canary"),
+        "a secret on screen:\n{screen}"
+    );
+
+    tmux.keys(&["j"]);
+    tmux.wait_for("j to select beta", |s| {
+        selected_line(s).contains("beta-oauth")
+    });
+    tmux.keys(&["j", "j", "k"]);
+    // Rows are sorted by name: alpha, beta, delta, gamma.
+    tmux.wait_for("j j k to select delta", |s| {
+        selected_line(s).contains("delta-oauth")
+    });
+
+    tmux.keys(&["/", "g", "a", "m"]);
+    let screen = tmux.wait_for("the filter", |s| {
+        s.contains("filter: gam") && s.contains("Credentials (1)")
+    });
+    assert!(!screen.contains("beta-oauth"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Esc to clear the filter", |s| {
+        s.contains("Credentials (4)") && !s.contains("filter:")
+    });
+
+    tmux.keys(&["?"]);
+    tmux.wait_for("help", |s| s.contains("Help") && s.contains("this help"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help to close", |s| !s.contains("this help"));
+
+    tmux.keys(&["g", "Enter"]);
+    let screen = tmux.wait_for("the detail pane", |s| {
+        s.contains("fingerprint") && s.contains("MCP servers")
+    });
+    assert!(screen.contains("sha256:"), "{screen}");
+    assert!(
+        !screen.contains("tmux-canary"),
+        "a secret on screen:\n{screen}"
+    );
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
+    assert!(!screen.contains("Credentials"), "{screen}");
+    assert_left_alternate_screen(&tmux);
+}
+
+#[test]
+fn actions_run_in_the_background_and_report_in_place() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    prepare_home(&home);
+    let tmux = tmux_for("actions");
+    start(&tmux, &home, &[]);
+    tmux.wait_for("the table", |s| s.contains("Credentials (4)"));
+
+    // beta-oauth has no refresh token: `r` says what to do instead.
+    tmux.keys(&["j", "r"]);
+    tmux.wait_for("the no-refresh-token notice", |s| {
+        s.contains("beta-oauth has no refresh token")
+    });
+    // Its provider is not in providers.toml: the login fails, typed, in place.
+    tmux.keys(&["l"]);
+    tmux.wait_for("the login failure", |s| {
+        s.contains("log in failed (config_error)")
+    });
+
+    // Revoke asks first; `n` keeps it, `y` deletes it and the row goes.
+    tmux.keys(&["g", "x"]);
+    tmux.wait_for("the confirmation", |s| s.contains("Revoke alpha-key?"));
+    tmux.keys(&["n"]);
+    tmux.wait_for("the dialog to close", |s| !s.contains("Revoke alpha-key?"));
+    assert!(home.join("keys/alpha-key.json").exists());
+    tmux.keys(&["x", "y"]);
+    let screen = tmux.wait_for("the row to go", |s| s.contains("Credentials (3)"));
+    assert!(screen.contains("alpha-key deleted"), "{screen}");
+    assert!(!home.join("keys/alpha-key.json").exists());
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
+}
