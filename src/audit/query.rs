@@ -51,14 +51,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
         let n: i64 = digits.parse().map_err(|_| bad())?;
         digits.clear();
-        total += match ch {
-            's' => Duration::seconds(n),
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            'w' => Duration::weeks(n),
+        let part = match ch {
+            's' => Duration::try_seconds(n),
+            'm' => Duration::try_minutes(n),
+            'h' => Duration::try_hours(n),
+            'd' => Duration::try_days(n),
+            'w' => Duration::try_weeks(n),
             _ => return Err(bad()),
         };
+        total = part
+            .and_then(|p| total.checked_add(&p))
+            .ok_or_else(|| format!("{text:?} is longer than credtop can count"))?;
     }
     if !digits.is_empty() || total <= Duration::zero() {
         return Err(bad());
@@ -69,6 +72,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_durations_are_errors_not_panics() {
+        assert!(parse_duration("99999999999999999s").is_err());
+        assert!(parse_duration("9223372036854775807w").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+    }
 
     #[test]
     fn durations_in_the_forms_operators_type() {

@@ -76,7 +76,8 @@ impl StatusRow {
             scopes: c.scopes.clone(),
             fingerprint: c.secret.fingerprint().0,
             age_days: age.num_days(),
-            rotation_due: zone == Zone::None && age >= Duration::days(rotation_age_days),
+            rotation_due: zone == Zone::None
+                && Duration::try_days(rotation_age_days).is_some_and(|limit| age >= limit),
             location,
             relogin,
             note,

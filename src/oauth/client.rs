@@ -113,7 +113,8 @@ impl Tokens {
         let expires_at = self
             .expires_in
             .and_then(|d| chrono::Duration::from_std(d).ok())
-            .map(|d| self.issued_at + d);
+            // An absurd expires_in (a provider bug) is no expiry, not a panic.
+            .and_then(|d| self.issued_at.checked_add_signed(d));
         Credential {
             name: name.to_string(),
             kind: Kind::OAuth,
@@ -164,4 +165,42 @@ where
         e.error().as_ref().to_string(),
         e.error_description().cloned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(expires_in: Option<std::time::Duration>) -> Tokens {
+        Tokens {
+            access_token: Secret::new("at".to_string()),
+            refresh_token: None,
+            expires_in,
+            scopes: None,
+            token_type: "Bearer".into(),
+            issued_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_absurd_expires_in_is_no_expiry_rather_than_a_panic() {
+        for secs in [9_000_000_000_000u64, 9_000_000_000_000_000, u64::MAX] {
+            let c = tokens(Some(std::time::Duration::from_secs(secs))).into_credential(
+                "acme",
+                "acme",
+                &[],
+                None,
+                Source::Store,
+            );
+            assert_eq!(c.expires_at, None, "expires_in {secs}");
+        }
+        let c = tokens(Some(std::time::Duration::from_secs(3600))).into_credential(
+            "acme",
+            "acme",
+            &[],
+            None,
+            Source::Store,
+        );
+        assert_eq!(c.expires_at.unwrap().timestamp(), 1_700_003_600);
+    }
 }
