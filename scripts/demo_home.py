@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes a demo credtop home: a realistic mix of credentials in every zone,
-a revoked lane, refresh history in the audit trail, and N-8 filler keys.
+a revoked lane, refresh history (history/<name>.jsonl) and the audit
+trail that goes with it, and N-8 filler keys.
 
 Usage: scripts/demo_home.py HOME [N]
 
@@ -87,7 +88,7 @@ def main():
     home = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 8
     os.umask(0o077)
-    for sub in ("", "oauth", "keys", "locks", "state"):
+    for sub in ("", "oauth", "keys", "locks", "state", "history"):
         os.makedirs(os.path.join(home, sub), mode=0o700, exist_ok=True)
     m, h, d = (lambda x: timedelta(minutes=x)), (lambda x: timedelta(hours=x)), (lambda x: timedelta(days=x))
     gh = oauth(home, "github", "github", -m(20), m(40), account="alice", scope="repo read:org")
@@ -122,6 +123,19 @@ def main():
         audit("slack", "slack", "operator_notified", "ok", m(7), secret=slack),
     ]
     write_private(os.path.join(home, "audit.jsonl"), "\n".join(lines) + "\n")
+    # The refresh history every credtop process appends to, oldest first.
+    history = {}
+    for line in lines:
+        rec = json.loads(line)
+        if rec["event"] not in ("refresh_succeeded", "refresh_failed"):
+            continue
+        attempt = {"ts": rec["ts"], "ok": rec["outcome"] == "ok",
+                   "latency_ms": rec["latency_ms"], "actor": rec["actor"]}
+        if "kind" in rec:
+            attempt["kind"] = rec["kind"]
+        history.setdefault(rec["credential"], []).append(json.dumps(attempt))
+    for name, attempts in history.items():
+        write_private(os.path.join(home, "history", f"{name}.jsonl"), "\n".join(attempts) + "\n")
 
 
 if __name__ == "__main__":
