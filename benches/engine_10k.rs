@@ -14,7 +14,8 @@
 //! so that its CPU is not counted as the engine's. It rotates refresh tokens
 //! and counts replays, like a reuse-detecting server would.
 //!
-//! Run: `cargo bench --bench engine_10k` (`-- --count N` for another size).
+//! Run: `cargo bench --bench engine_10k` (`-- --count N` for another size,
+//! `-- --burst-only` for the second part alone).
 
 use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
@@ -48,7 +49,9 @@ fn main() {
         "engine_10k: {count} credentials, token endpoint {}",
         server.url
     );
-    staggered(&server, count);
+    if !args.iter().any(|a| a == "--burst-only") {
+        staggered(&server, count);
+    }
     burst(&server, count);
 }
 
