@@ -77,6 +77,42 @@ fn sigterm_quits_and_restores_the_terminal() {
     assert_left_alternate_screen(&tmux);
 }
 
+/// A panic inside the dashboard (provoked by a debug-build-only key) still
+/// leaves the alternate screen and raw mode, and the panic message is
+/// readable on the restored terminal.
+#[test]
+fn a_panic_restores_the_terminal_and_shows_its_message() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    if !cfg!(debug_assertions) {
+        eprintln!("SKIPPED: the panic key exists in debug builds only");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    prepare_home(&home);
+    let tmux = tmux_for("panic");
+    start(
+        &tmux,
+        &home,
+        &[("CREDTOP_DEBUG_PANIC_KEY", "P"), ("RUST_BACKTRACE", "0")],
+    );
+    tmux.wait_for("the table", |s| s.contains("Credentials (4)"));
+    tmux.keys(&["P"]);
+    let screen = tmux.wait_for("the shell after the panic", |s| s.contains("EXITED-101"));
+    assert!(screen.contains("deliberate panic"), "{screen}");
+    assert!(
+        !screen.contains("Credentials (4)"),
+        "the dashboard is still drawn:\n{screen}"
+    );
+    assert_left_alternate_screen(&tmux);
+    // Raw mode is off too: the shell's line discipline echoes typed text.
+    tmux.keys(&["-l", "echoed-after-panic"]);
+    tmux.wait_for("echo of typed text", |s| s.contains("echoed-after-panic"));
+}
+
 #[test]
 fn dashboard_in_tmux_moves_filters_helps_details_and_quits_cleanly() {
     if tmux_missing() {

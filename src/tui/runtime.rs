@@ -124,6 +124,8 @@ async fn event_loop(
             _ = hup.recv() => Msg::Quit,
             _ = int.recv() => Msg::Quit,
         };
+        #[cfg(debug_assertions)]
+        debug_panic_on_key(&msg);
         if let Some(cmd) = update(app, msg) {
             exec.run(cmd);
         }
@@ -131,5 +133,23 @@ async fn event_loop(
             return Ok(());
         }
         terminal.draw(|f| view(app, f)).map_err(draw_err)?;
+    }
+}
+
+/// Debug builds only: a panic on the key named by `CREDTOP_DEBUG_PANIC_KEY`,
+/// so that tests/tui_tmux.rs can prove the terminal is restored when the
+/// dashboard panics. Release builds do not contain it.
+#[cfg(debug_assertions)]
+fn debug_panic_on_key(msg: &Msg) {
+    use crossterm::event::KeyCode;
+    let Msg::Key(key) = msg else { return };
+    let Some(wanted) = std::env::var("CREDTOP_DEBUG_PANIC_KEY")
+        .ok()
+        .and_then(|v| v.chars().next())
+    else {
+        return;
+    };
+    if key.code == KeyCode::Char(wanted) {
+        panic!("deliberate panic on key {wanted:?} (CREDTOP_DEBUG_PANIC_KEY)");
     }
 }
