@@ -9,9 +9,10 @@ fn main() -> ExitCode {
     // the caller's umask (belt and braces: the store also passes explicit
     // modes).
     // SAFETY: umask only changes this process's file-creation mask.
-    unsafe {
-        libc::umask(0o077);
-    }
+    let original = unsafe { libc::umask(0o077) };
+    // What the caller had goes to the programs credtop starts for them
+    // (`mcp exec`), so that they behave as if started directly.
+    credtop::mcp::ORIGINAL_UMASK.store(original, std::sync::atomic::Ordering::Relaxed);
     let args = Cli::parse();
     let ctx = Context::new(args.home.as_deref());
     let _log = credtop::logging::init(&ctx.home);

@@ -431,3 +431,152 @@ fn exec_refuses_an_expired_credential_credtop_cannot_refresh() {
     );
     assert!(!err.contains("EXPIRED-CANARY"), "{err}");
 }
+
+/// Replaces the project's `.mcp.json` with `servers` (its `mcpServers`).
+fn write_mcp_json(t: &ToolHome, servers: Value) {
+    let body = serde_json::json!({ "mcpServers": servers });
+    std::fs::write(t.cwd().join(".mcp.json"), body.to_string()).unwrap();
+}
+
+#[test]
+fn a_store_token_is_never_put_on_the_command_line() {
+    let t = project();
+    write_config(&t, "[mcp_env]\nGITHUB_TOKEN = \"key:ghkey\"\n");
+    add_key(&t, "ghkey", "ghp_STORE-CANARY");
+    write_mcp_json(
+        &t,
+        serde_json::json!({
+            "argtoken": {"command": "/bin/echo", "args": ["--token", "${GITHUB_TOKEN}"]},
+            "fromenv": {"command": "/bin/echo", "args": ["${ECHO_PREFIX:-x}"]},
+        }),
+    );
+    let out = t
+        .credtop()
+        .args(["mcp", "exec", "argtoken"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "the server must not start");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("GITHUB_TOKEN is supplied by credtop from 'ghkey' but is used in args of the MCP server 'argtoken' (.mcp.json)")
+            && err.contains("\"env\""),
+        "{err}"
+    );
+    assert!(!err.contains("STORE-CANARY"), "{err}");
+    let out = t.credtop().args(["mcp", "check"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("used in args of the MCP server 'argtoken'"),
+        "{text}"
+    );
+    // A value from the caller's own environment may still be an argument.
+    let out = t
+        .credtop()
+        .env("ECHO_PREFIX", "from-env")
+        .args(["mcp", "exec", "fromenv"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "from-env");
+}
+
+#[test]
+fn exec_gives_the_server_the_callers_umask_not_credtops() {
+    let t = project();
+    write_mcp_json(
+        &t,
+        serde_json::json!({"umask": {"command": "/bin/sh", "args": ["-c", "umask"]}}),
+    );
+    let out = t.credtop().args(["mcp", "exec", "umask"]).output().unwrap();
+    assert!(out.status.success());
+    // main does not record the caller's umask in this build: the default.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0022");
+}
+
+#[test]
+fn claude_json_follows_claude_config_dir() {
+    let t = project();
+    let moved = t.home().join("claude-cfg");
+    std::fs::create_dir_all(&moved).unwrap();
+    std::fs::rename(t.home().join(".claude.json"), moved.join(".claude.json")).unwrap();
+    let env = Env::new(t.home(), t.cwd());
+    let names = |env: &Env| -> Vec<String> {
+        credtop::mcp::load(env)
+            .servers
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    assert!(!names(&env).contains(&"slack".to_string()));
+    let env = env.with_var("CLAUDE_CONFIG_DIR", &moved.display().to_string());
+    assert!(names(&env).contains(&"slack".to_string()));
+}
+
+#[test]
+fn another_clients_syntax_is_literal_text_not_a_variable() {
+    let t = project();
+    write_mcp_json(
+        &t,
+        serde_json::json!({"vscode-style": {"command": "/usr/bin/env",
+            "env": {"A": "${env:GITHUB_TOKEN}", "B": "${GITHUB_TOKEN}"}}}),
+    );
+    let vscode = serde_json::json!({"servers": {"claude-style": {"command": "x",
+        "env": {"C": "${GITHUB_TOKEN}", "D": "${env:NOTES_DIR}"}}}});
+    std::fs::write(t.cwd().join(".vscode/mcp.json"), vscode.to_string()).unwrap();
+    let rows = list_json(&t, &[("GITHUB_TOKEN", "gh-value")]);
+    assert_eq!(
+        state_of(&rows, "vscode-style", "${env:GITHUB_TOKEN}"),
+        "literal"
+    );
+    assert_eq!(state_of(&rows, "vscode-style", "GITHUB_TOKEN"), "set");
+    assert_eq!(
+        state_of(&rows, "claude-style", "${GITHUB_TOKEN}"),
+        "literal"
+    );
+    assert_eq!(state_of(&rows, "claude-style", "NOTES_DIR"), "unset");
+    // Claude Desktop expands nothing.
+    let desktop = t.home().join(".config/Claude/claude_desktop_config.json");
+    let body = serde_json::json!({"mcpServers": {"fs": {"command": "x", "env": {"T": "${SLACK_BOT_TOKEN}"}}}});
+    std::fs::write(&desktop, body.to_string()).unwrap();
+    let rows = list_json(&t, &[]);
+    assert_eq!(state_of(&rows, "fs", "${SLACK_BOT_TOKEN}"), "literal");
+    let fs = rows.iter().find(|r| r["name"] == "fs").unwrap();
+    assert_eq!(fs["literals"], serde_json::json!(["env.T"]));
+
+    let out = t
+        .credtop()
+        .env("GITHUB_TOKEN", "gh-value")
+        .args(["mcp", "exec", "vscode-style"])
+        .output()
+        .unwrap();
+    let env = env_lines(&out.stdout);
+    assert_eq!(env["A"], "${env:GITHUB_TOKEN}", "passed as written");
+    assert_eq!(env["B"], "gh-value");
+}
+
+#[test]
+fn secrets_pasted_into_command_args_or_url_are_flagged_not_shown() {
+    let t = project();
+    write_mcp_json(
+        &t,
+        serde_json::json!({
+            "pasted": {"command": "tool --token=LITERAL-CANARY-cmd",
+                "args": ["-y", "@scope/server", "--api-key", "LITERAL-CANARY-arg", "--token=${GITHUB_TOKEN}"]},
+            "hosted": {"url": "https://mcp.example.invalid/mcp?api_key=LITERAL-CANARY-url"},
+            "plain": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"]},
+        }),
+    );
+    let rows = list_json(&t, &[]);
+    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap().clone();
+    assert_eq!(
+        row("pasted")["literals"],
+        serde_json::json!(["command", "args[3]"])
+    );
+    assert_eq!(row("pasted")["command"], Value::Null);
+    assert_eq!(row("hosted")["literals"], serde_json::json!(["url"]));
+    assert_eq!(row("plain")["literals"], serde_json::json!([]));
+    assert_eq!(row("plain")["command"], "npx");
+    let text = serde_json::to_string(&rows).unwrap();
+    assert!(!text.contains("LITERAL-CANARY"), "{text}");
+}

@@ -1,18 +1,38 @@
 use std::process::ExitCode;
 
-use super::status::all_rows;
+use chrono::Utc;
+
+use super::status::{collect_rows, discovered_rows};
 use super::{Context, Failure, StatusRow};
+use crate::discover::Env;
 use crate::model::Zone;
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
 /// Other tools' credentials count too, unless `no_discover`.
+///
+/// A credential file of credtop's own that cannot be read is critical. A
+/// file of another tool that cannot be read (torn, unreadable, an unknown
+/// `[discover]` key) is a warning: 2 is reserved for a credential that is
+/// expired, revoked or needs a login, and a discovery problem may be
+/// transient or only a config typo.
 pub fn run(ctx: &Context, no_discover: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let (rows, problems) = all_rows(&store, no_discover);
+    let now = Utc::now();
+    let (mut rows, store_problems) = collect_rows(&store, now);
+    let mut discovery_problems = Vec::new();
+    if !no_discover {
+        let (more, problems) = discovered_rows(&Env::from_process(), store.config(), now);
+        rows.extend(more);
+        discovery_problems = problems;
+    }
     let mut worst = 0u8;
-    for p in &problems {
+    for p in &store_problems {
         println!("CRITICAL {p}");
         worst = 2;
+    }
+    for p in &discovery_problems {
+        println!("WARNING {p}");
+        worst = worst.max(1);
     }
     for row in &rows {
         if let Some((level, line)) = verdict(row) {

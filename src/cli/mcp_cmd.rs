@@ -28,10 +28,12 @@ struct ServerRow<'a> {
     config: &'a str,
     project: Option<&'a PathBuf>,
     transport: &'static str,
+    /// None when its literal text looks like it carries a secret.
     command: Option<&'a str>,
     applies_here: bool,
     variables: Vec<VarReport>,
-    /// `env.X` / `headers.X` entries written literally in the config.
+    /// `env.X` / `headers.X` entries written literally in the config, and
+    /// `command` / `args[i]` / `url` when their literal text looks secret.
     literals: Vec<String>,
 }
 
@@ -50,7 +52,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<ExitCode, Failure> {
             config: &s.file.label,
             project: s.project.as_ref(),
             transport: if s.command.is_some() { "stdio" } else { "http" },
-            command: s.command.as_deref(),
+            command: s.shown_command(),
             applies_here: s.applies_in(env.cwd()),
             variables: mcp::variables(s, &env, &config.mcp_env),
             literals: s.literals(),
@@ -168,13 +170,16 @@ pub fn exec(ctx: &Context, name: &str, extra: &[String]) -> Result<ExitCode, Fai
         server,
         mcp_env: &config.mcp_env,
         supplied: BTreeMap::new(),
+        field: "command",
     };
     let program = resolver.expand(command)?;
+    resolver.field = "args";
     let args = server
         .args
         .iter()
         .map(|a| resolver.expand(a))
         .collect::<Result<Vec<_>, _>>()?;
+    resolver.field = "env";
     let declared = server
         .env
         .iter()
@@ -191,6 +196,17 @@ pub fn exec(ctx: &Context, name: &str, extra: &[String]) -> Result<ExitCode, Fai
         child.env(k, v.expose());
     }
     child.args(args.iter().map(Secret::expose)).args(extra);
+    // The server creates files for the user, with the user's umask, not
+    // the 077 credtop keeps for its own files.
+    let umask = mcp::child_umask() as libc::mode_t;
+    // SAFETY: umask is async-signal-safe and touches no memory; the
+    // closure allocates nothing.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut child, move || {
+            libc::umask(umask);
+            Ok(())
+        });
+    }
     // Where the client would start it: the project the config belongs to.
     if let Some(dir) = server.project.as_ref().or(server.file.workspace.as_ref())
         && dir.is_dir()
@@ -230,6 +246,8 @@ struct Resolver<'a> {
     server: &'a McpServer,
     mcp_env: &'a BTreeMap<String, String>,
     supplied: BTreeMap<String, Secret>,
+    /// The field being expanded: `command`, `args` or `env`.
+    field: &'static str,
 }
 
 impl Resolver<'_> {
@@ -252,6 +270,21 @@ impl Resolver<'_> {
                 // the operator's explicit choice, and it hands out a token
                 // refreshed just now rather than whatever the shell holds.
                 if let Some(supply) = Supply::for_var(self.mcp_env, var) {
+                    if mcp::on_command_line(self.field) {
+                        return Err(Failure::new(
+                            exit::NEEDS_ACTION,
+                            McpProblem::StoreValueInArgv {
+                                var: var.clone(),
+                                credential: supply.credential,
+                                field: self.field.to_string(),
+                                server: format!(
+                                    "'{}' ({})",
+                                    self.server.name, self.server.file.label
+                                ),
+                            }
+                            .to_string(),
+                        ));
+                    }
                     return self.store_token(var, &supply.credential);
                 }
                 if let Some(v) = self.env.var(var) {
@@ -277,6 +310,7 @@ impl Resolver<'_> {
                     "${{input:{id}}} of the MCP server {who} is asked for by VS Code and kept by it; credtop cannot supply it: use ${{env:VAR}} and map VAR in [mcp_env] of config.toml"
                 ),
             )),
+            Reference::Unexpanded { text } => Ok(Secret::new(text.clone())),
             Reference::Predefined { name } => {
                 let folder = self.server.workspace(self.env);
                 let v = match name.as_str() {

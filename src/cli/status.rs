@@ -74,7 +74,13 @@ impl StatusRow {
             refresh_point: life.refresh_point(),
             refreshable: c.is_refreshable(),
             scopes: c.scopes.clone(),
-            fingerprint: c.secret.fingerprint().0,
+            // A token credtop cannot read (gh's, in the OS keyring) has no
+            // fingerprint: that of an empty string would pass for a token.
+            fingerprint: if c.secret.is_empty() {
+                "none".to_string()
+            } else {
+                c.secret.fingerprint().0
+            },
             age_days: age.num_days(),
             rotation_due: zone == Zone::None
                 && Duration::try_days(rotation_age_days).is_some_and(|limit| age >= limit),

@@ -1,9 +1,9 @@
 //! The coding agents' own logins: Claude Code, Codex and Gemini CLI.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
-use super::read::{epoch_ms, jwt_claims, modified, read_json, str_at};
+use super::read::{epoch_ms, epoch_secs, jwt_claims, modified, origin_only, read_json, str_at};
 use super::{Discovered, Env, Finding, Problem};
 use crate::model::{Kind, Secret};
 
@@ -22,31 +22,36 @@ pub fn claude(env: &Env) -> Discovered {
     };
     let written = modified(&path).unwrap_or_else(Utc::now);
     let location = env.display(&path);
+    // `.credentials.json` holds the login and every MCP grant, and is
+    // rewritten when any of them changes: its mtime is an upper bound on
+    // when each token was issued, not the time itself.
     if let Some(oauth) = doc.get("claudeAiOauth") {
-        let Some(token) = str_at(oauth, "accessToken") else {
-            out.problems
-                .push(malformed(TOOL, &path, "claudeAiOauth has no accessToken"));
-            return out;
-        };
-        let expires_at = oauth.get("expiresAt").and_then(epoch_ms);
-        out.credentials.push(
-            Finding {
-                name: "claude-code".into(),
-                kind: Kind::OAuth,
-                provider: "anthropic",
-                account: claude_account(env),
-                scopes: string_list(oauth.get("scopes")),
-                created_at: issued(written, expires_at),
-                expires_at,
-                secret: Secret::new(token),
-                refresh_token: str_at(oauth, "refreshToken").map(Secret::new),
-                tool: "claude-code",
-                location: location.clone(),
-                relogin: Some("claude /login".into()),
-                note: None,
+        match str_at(oauth, "accessToken") {
+            None => out
+                .problems
+                .push(malformed(TOOL, &path, "claudeAiOauth has no accessToken")),
+            Some(token) => {
+                let expires_at = oauth.get("expiresAt").and_then(epoch_ms);
+                out.credentials.push(
+                    Finding {
+                        name: "claude-code".into(),
+                        kind: Kind::OAuth,
+                        provider: "anthropic",
+                        account: claude_account(env),
+                        scopes: string_list(oauth.get("scopes")),
+                        created_at: issued(written, expires_at, Some(CLAUDE_TOKEN_LIFETIME)),
+                        expires_at,
+                        secret: Secret::new(token),
+                        refresh_token: str_at(oauth, "refreshToken").map(Secret::new),
+                        tool: "claude-code",
+                        location: location.clone(),
+                        relogin: Some("claude /login".into()),
+                        note: None,
+                    }
+                    .into_credential(),
+                );
             }
-            .into_credential(),
-        );
+        }
     }
     if let Some(Value::Object(grants)) = doc.get("mcpOAuth") {
         for (key, grant) in grants {
@@ -62,9 +67,12 @@ pub fn claude(env: &Env) -> Discovered {
                     name: format!("claude-mcp:{server}"),
                     kind: Kind::OAuth,
                     provider: "mcp",
-                    account: str_at(grant, "serverUrl").map(str::to_string),
+                    // Hosted MCP URLs can carry a key in the path, query
+                    // or userinfo: only the origin is shown.
+                    account: str_at(grant, "serverUrl").and_then(origin_only),
                     scopes: Vec::new(),
-                    created_at: issued(written, expires_at),
+                    created_at: jwt_issued_at(token)
+                        .unwrap_or_else(|| issued(written, expires_at, None)),
                     expires_at,
                     secret: Secret::new(token),
                     refresh_token: str_at(grant, "refreshToken").map(Secret::new),
@@ -82,8 +90,8 @@ pub fn claude(env: &Env) -> Discovered {
 
 /// The e-mail of the Claude account, kept beside (not in) the credential.
 fn claude_account(env: &Env) -> Option<String> {
-    let path = match env.var("CLAUDE_CONFIG_DIR") {
-        Some(dir) => std::path::Path::new(dir.expose()).join(".claude.json"),
+    let path = match env.path_var("CLAUDE_CONFIG_DIR") {
+        Some(dir) => dir.join(".claude.json"),
         None => env.home().join(".claude.json"),
     };
     let doc = read_json("claude", &path).ok()??;
@@ -106,12 +114,7 @@ pub fn codex(env: &Env) -> Discovered {
     let tokens = doc.get("tokens").filter(|t| t.is_object());
     if let Some(token) = tokens.and_then(|t| str_at(t, "access_token")) {
         let claims = jwt_claims(token);
-        let claim_time = |k: &str| {
-            claims
-                .as_ref()
-                .and_then(|c| c.get(k))
-                .and_then(super::read::epoch_secs)
-        };
+        let claim_time = |k: &str| claims.as_ref().and_then(|c| c.get(k)).and_then(epoch_secs);
         let expires_at = claim_time("exp");
         let note = expires_at.is_none().then(|| {
             "the access token carries no exp claim; Codex refreshes it every 8 days".to_string()
@@ -127,7 +130,7 @@ pub fn codex(env: &Env) -> Discovered {
                 provider: "openai",
                 account,
                 scopes: Vec::new(),
-                created_at: claim_time("iat").unwrap_or_else(|| issued(written, expires_at)),
+                created_at: claim_time("iat").unwrap_or_else(|| issued(written, expires_at, None)),
                 expires_at,
                 secret: Secret::new(token),
                 refresh_token: tokens
@@ -201,7 +204,7 @@ pub fn gemini(env: &Env) -> Discovered {
             scopes: str_at(&doc, "scope")
                 .map(|s| s.split_whitespace().map(str::to_string).collect())
                 .unwrap_or_default(),
-            created_at: issued(written, expires_at),
+            created_at: issued(written, expires_at, None),
             expires_at,
             secret: Secret::new(token),
             refresh_token: str_at(&doc, "refresh_token").map(Secret::new),
@@ -215,13 +218,39 @@ pub fn gemini(env: &Env) -> Discovered {
     out
 }
 
-/// When the token was issued, as well as a reader can tell: the file was
-/// written when the tool stored it, and it cannot be later than its expiry.
-pub(crate) fn issued(written: DateTime<Utc>, expires_at: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    match expires_at {
-        Some(e) => written.min(e),
-        None => written,
-    }
+/// The lifetime of a Claude Code access token as users report it
+/// (anthropics/claude-code#72017: `expiresAt` about 8 hours after login);
+/// formats-and-quirks A1 gives none. Only an estimate, see [`issued`].
+const CLAUDE_TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(8);
+
+/// When a token was issued, as well as a reader can tell (an estimate).
+///
+/// `written` is the file's modification time: exact for a file that holds
+/// one token, but only an upper bound for a file that holds several
+/// entries and is rewritten when any of them changes (Claude's
+/// `.credentials.json`, gcloud's `access_tokens.db`, `~/.aws/credentials`).
+/// For those, `typical` is the lifetime the tool's tokens are known to get,
+/// and the estimate is no later than `expires_at - typical`. Whatever the
+/// estimate, it is at least a minute before the expiry, so that the
+/// credential has a lifetime and a danger zone.
+pub(crate) fn issued(
+    written: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    typical: Option<TimeDelta>,
+) -> DateTime<Utc> {
+    let Some(expires) = expires_at else {
+        return written;
+    };
+    let by_lifetime = typical.and_then(|t| expires.checked_sub_signed(t));
+    let latest = expires
+        .checked_sub_signed(TimeDelta::minutes(1))
+        .unwrap_or(expires);
+    by_lifetime.map_or(written, |t| written.min(t)).min(latest)
+}
+
+/// The `iat` claim of a token that is a JWT: when it was really issued.
+pub(crate) fn jwt_issued_at(token: &str) -> Option<DateTime<Utc>> {
+    jwt_claims(token)?.get("iat").and_then(epoch_secs)
 }
 
 pub(crate) fn string_list(v: Option<&Value>) -> Vec<String> {

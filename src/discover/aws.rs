@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use serde_json::Value;
 
 use super::agents::{issued, malformed};
 use super::read::{any_time, modified, read_bytes, read_json, str_at};
 use super::{Discovered, Env, Finding};
-use crate::model::{Kind, Secret};
+use crate::model::{Credential, Kind, Secret};
 
 /// AWS: `~/.aws/sso/cache/*.json` (`expiresAt` with `Z` or a literal `UTC`)
 /// and the expiry keys helpers add to `~/.aws/credentials`
@@ -19,25 +19,41 @@ pub fn discover(env: &Env) -> Discovered {
     let mut out = Discovered::default();
     let profiles = sso_profiles(env);
     let cache = env.home().join(".aws/sso/cache");
+    let mut sso: Vec<Credential> = Vec::new();
     for path in json_files(&cache) {
         match read_json("aws", &path) {
-            Ok(Some(doc)) => out
-                .credentials
-                .extend(sso_token(env, &path, &doc, &profiles)),
+            Ok(Some(doc)) => sso.extend(sso_token(env, &path, &doc, &profiles)),
             Ok(None) => {}
             Err(p) => out.problems.push(p),
         }
     }
-    let creds = match env.var("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(p) => PathBuf::from(p.expose()),
-        None => env.home().join(".aws/credentials"),
-    };
+    out.credentials.extend(latest_per_name(sso));
+    let creds = env
+        .path_var("AWS_SHARED_CREDENTIALS_FILE")
+        .unwrap_or_else(|| env.home().join(".aws/credentials"));
     match read_bytes("aws", &creds) {
         Ok(Some(bytes)) => {
             shared_credentials(env, &creds, &String::from_utf8_lossy(&bytes), &mut out)
         }
         Ok(None) => {}
         Err(p) => out.problems.push(p),
+    }
+    out
+}
+
+/// One token per name: a legacy `sha1(startUrl)` file and an
+/// `sha1(session name)` file for the same portal both hold a token, and the
+/// one botocore no longer refreshes stays behind, expired. The latest
+/// expiry is the live one.
+fn latest_per_name(found: Vec<Credential>) -> Vec<Credential> {
+    let mut out: Vec<Credential> = Vec::new();
+    for c in found {
+        match out.iter_mut().find(|k| k.name == c.name) {
+            // None (no expiry) sorts first: a known expiry wins over none.
+            Some(kept) if c.expires_at > kept.expires_at => *kept = c,
+            Some(_) => {}
+            None => out.push(c),
+        }
     }
     out
 }
@@ -49,7 +65,7 @@ fn sso_token(
     path: &Path,
     doc: &Value,
     profiles: &BTreeMap<String, String>,
-) -> Option<crate::model::Credential> {
+) -> Option<Credential> {
     let token = str_at(doc, "accessToken")?;
     let start_url = str_at(doc, "startUrl").unwrap_or("");
     let expires_at = doc.get("expiresAt").and_then(any_time);
@@ -73,7 +89,7 @@ fn sso_token(
             provider: "aws",
             account: (!start_url.is_empty()).then(|| start_url.to_string()),
             scopes: Vec::new(),
-            created_at: issued(written, expires_at),
+            created_at: issued(written, expires_at, None),
             expires_at,
             secret: Secret::new(token),
             refresh_token: str_at(doc, "refreshToken").map(Secret::new),
@@ -89,10 +105,9 @@ fn sso_token(
 /// `sso_start_url -> profile` from `~/.aws/config` (`AWS_CONFIG_FILE`),
 /// directly or through an `[sso-session NAME]` section.
 fn sso_profiles(env: &Env) -> BTreeMap<String, String> {
-    let path = match env.var("AWS_CONFIG_FILE") {
-        Some(p) => PathBuf::from(p.expose()),
-        None => env.home().join(".aws/config"),
-    };
+    let path = env
+        .path_var("AWS_CONFIG_FILE")
+        .unwrap_or_else(|| env.home().join(".aws/config"));
     let Ok(Some(bytes)) = read_bytes("aws", &path) else {
         return BTreeMap::new();
     };
@@ -121,6 +136,13 @@ fn sso_profiles(env: &Env) -> BTreeMap<String, String> {
     map
 }
 
+/// STS's default session length (`DurationSeconds` 3600, which saml2aws
+/// and aws-azure-login also default to); formats-and-quirks A5.3 gives no
+/// lifetime. Only an estimate, see [`issued`].
+const STS_SESSION_LIFETIME: TimeDelta = TimeDelta::hours(1);
+
+/// `~/.aws/credentials`: one file for every profile, rewritten when any of
+/// them is, so its mtime is only an upper bound on when each was issued.
 fn shared_credentials(env: &Env, path: &Path, text: &str, out: &mut Discovered) {
     let written = modified(path).unwrap_or_else(Utc::now);
     for (profile, kv) in ini(text) {
@@ -150,7 +172,7 @@ fn shared_credentials(env: &Env, path: &Path, text: &str, out: &mut Discovered) 
                 provider: "aws",
                 account: kv.get("x_principal_arn").cloned(),
                 scopes: Vec::new(),
-                created_at: issued(written, expires_at),
+                created_at: issued(written, expires_at, Some(STS_SESSION_LIFETIME)),
                 expires_at,
                 secret: Secret::new(secret.clone()),
                 refresh_token: None,

@@ -74,7 +74,7 @@ pub fn discover(env: &Env) -> Discovered {
                 provider: "microsoft",
                 account: usernames.get(home_id).cloned(),
                 scopes: target.split_whitespace().map(str::to_string).collect(),
-                created_at: cached_at.unwrap_or_else(|| issued(written, expires_at)),
+                created_at: cached_at.unwrap_or_else(|| issued(written, expires_at, None)),
                 expires_at,
                 secret: Secret::new(secret),
                 refresh_token: refresh.get(home_id).cloned(),

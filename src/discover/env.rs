@@ -65,11 +65,25 @@ impl Env {
     }
 
     /// A directory named by an override variable, else `default` under HOME.
+    /// A relative value is taken from the working directory, as the tool
+    /// itself would.
     pub fn dir_or(&self, var: &str, default: &str) -> PathBuf {
-        match self.var(var) {
-            Some(v) => PathBuf::from(v.expose()),
+        match self.path_var(var) {
+            Some(p) => p,
             None => self.home.join(default),
         }
+    }
+
+    /// A path named by a variable, resolved against the working directory
+    /// when relative; None when unset.
+    pub fn path_var(&self, var: &str) -> Option<PathBuf> {
+        self.var(var).map(|v| self.resolve(v.expose()))
+    }
+
+    /// `path` as the tools see it: relative to the working directory unless
+    /// absolute.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        self.cwd.join(path)
     }
 
     /// `$XDG_CONFIG_HOME`, else `~/.config`.

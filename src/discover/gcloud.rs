@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use serde_json::Value;
 
 use super::agents::{issued, problem};
@@ -11,8 +11,14 @@ use super::read::{modified, str_at, text_time};
 use super::{Discovered, Env, Finding, Problem};
 use crate::model::{Kind, Secret};
 
+/// Google access tokens live 3600 s (formats-and-quirks B.2.5): the
+/// database holds every account and is rewritten when any of them is
+/// refreshed, so its mtime alone would make the others look younger.
+const GOOGLE_TOKEN_LIFETIME: TimeDelta = TimeDelta::seconds(3600);
+
 /// gcloud: `access_tokens.db` under `$CLOUDSDK_CONFIG` (default
-/// `~/.config/gcloud`), a SQLite database whose `token_expiry` is a naive
+/// `~/.config/gcloud`; a relative value is taken from the working
+/// directory, as gcloud does), a SQLite database whose `token_expiry` is a naive
 /// UTC time. Opened read-only and `immutable=1`, so SQLite takes no lock
 /// and creates no journal, WAL or shared-memory file beside it.
 pub fn discover(env: &Env) -> Discovered {
@@ -57,7 +63,7 @@ pub fn discover(env: &Env) -> Discovered {
                 refresh_token: refreshable.get(&account).cloned(),
                 account: Some(account),
                 scopes: Vec::new(),
-                created_at: issued(written, expires_at),
+                created_at: issued(written, expires_at, Some(GOOGLE_TOKEN_LIFETIME)),
                 expires_at,
                 secret: Secret::new(token),
                 tool: "gcloud",

@@ -13,10 +13,9 @@ use crate::model::{Kind, Secret};
 
 pub fn discover(env: &Env) -> Discovered {
     const TOOL: &str = "gh";
-    let dir = match env.var("GH_CONFIG_DIR") {
-        Some(d) => std::path::PathBuf::from(d.expose()),
-        None => env.config_home().join("gh"),
-    };
+    let dir = env
+        .path_var("GH_CONFIG_DIR")
+        .unwrap_or_else(|| env.config_home().join("gh"));
     let path = dir.join("hosts.yml");
     let bytes = match read_bytes(TOOL, &path) {
         Ok(Some(b)) => b,

@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Duration, Utc};
+use chrono::{TimeDelta, Utc};
 
 use super::read::{modified, number, read_json, str_at};
-use super::{Discovered, Env, Finding};
+use super::{Discovered, Env, Finding, Problem};
 use crate::model::{Kind, Secret};
 
 pub fn discover(env: &Env) -> Discovered {
@@ -28,19 +28,31 @@ pub fn discover(env: &Env) -> Discovered {
         };
         let written = modified(&path).unwrap_or_else(Utc::now);
         let expires_in = doc.get("expires_in").and_then(number);
-        let expires_at = expires_in.map(|s| written + Duration::seconds(s as i64));
-        let note = match expires_in {
-            Some(_) => "expiry estimated: the file's modification time plus expires_in",
-            None => "no expires_in recorded; the expiry is unknown",
+        // A nonsensical expires_in (beyond chrono's range) is no expiry.
+        let expires_at = expires_in.and_then(|s| {
+            TimeDelta::try_seconds(s as i64).and_then(|d| written.checked_add_signed(d))
+        });
+        let note = match (expires_in, expires_at) {
+            (Some(_), Some(_)) => "expiry estimated: the file's modification time plus expires_in",
+            (Some(_), None) => {
+                out.problems.push(Problem::Malformed {
+                    tool: "mcp_remote",
+                    path: path.clone(),
+                    reason: "expires_in is out of range; the expiry is unknown".into(),
+                });
+                "expires_in is out of range; the expiry is unknown"
+            }
+            (None, _) => "no expires_in recorded; the expiry is unknown",
         };
         let hash = path
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix("_tokens.json"))
             .unwrap_or("?");
+        let short: String = hash.chars().take(8).collect();
         out.credentials.push(
             Finding {
-                name: format!("mcp-remote:{}", &hash[..hash.len().min(8)]),
+                name: format!("mcp-remote:{short}"),
                 kind: Kind::OAuth,
                 provider: "mcp",
                 account: None,

@@ -137,6 +137,18 @@ pub fn jwt_claims(token: &str) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// `scheme://host[:port]` of a URL, dropping the userinfo, path, query and
+/// fragment where hosted MCP servers sometimes carry a key; None when the
+/// text is not a URL with a host.
+pub fn origin_only(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    })
+}
+
 /// A string field, when present and not empty.
 pub fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key)?.as_str().filter(|s| !s.is_empty())
@@ -171,6 +183,19 @@ mod tests {
         for v in [json!("soon"), json!(null), json!(f64::MAX), json!([1])] {
             assert_eq!(any_time(&v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn only_the_origin_of_a_url_is_kept() {
+        assert_eq!(
+            origin_only("https://u:p@mcp.example.invalid:8443/k/SECRET?key=S#f").as_deref(),
+            Some("https://mcp.example.invalid:8443")
+        );
+        assert_eq!(
+            origin_only("https://mcp.example.invalid/mcp").as_deref(),
+            Some("https://mcp.example.invalid")
+        );
+        assert_eq!(origin_only("not a url"), None);
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub fn load(env: &Env) -> McpConfigs {
             read_file(&file, key, &mut out, |doc| vec![(doc.get(key), None)]);
         }
     }
-    let claude = ConfigFile::new(env, env.home().join(".claude.json"), Dialect::Claude, None);
+    let claude = ConfigFile::new(env, claude_json(env), Dialect::Claude, None);
     read_file(&claude, "mcpServers", &mut out, |doc| {
         let mut sections: Vec<(Option<&Value>, Option<PathBuf>)> = doc
             .get("projects")
@@ -72,7 +72,7 @@ pub fn load(env: &Env) -> McpConfigs {
             Dialect::Cursor,
             "mcpServers",
         ),
-        (desktop_config(env), Dialect::Claude, "mcpServers"),
+        (desktop_config(env), Dialect::ClaudeDesktop, "mcpServers"),
         (vscode_user_config(env), Dialect::VsCode, "servers"),
     ];
     for (path, dialect, key) in user_files {
@@ -80,6 +80,15 @@ pub fn load(env: &Env) -> McpConfigs {
         read_file(&file, key, &mut out, |doc| vec![(doc.get(key), None)]);
     }
     out
+}
+
+/// `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json` when that is set,
+/// as Claude Code (and [`crate::discover`]) place it.
+fn claude_json(env: &Env) -> PathBuf {
+    match env.var("CLAUDE_CONFIG_DIR") {
+        Some(dir) => env.resolve(dir.expose()).join(".claude.json"),
+        None => env.home().join(".claude.json"),
+    }
 }
 
 fn desktop_config(env: &Env) -> PathBuf {

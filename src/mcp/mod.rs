@@ -7,27 +7,46 @@
 //! is never held longer than the spawn needs it.
 
 mod config;
+mod literal;
 mod refs;
 mod state;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use config::{McpConfigs, load};
 pub use refs::{Part, Reference, parse, references};
 pub use state::{
     Dependent, McpProblem, Supply, VarReport, VarState, dependents, dependents_by_credential,
-    dependents_in, problems, variables,
+    dependents_in, on_command_line, problems, variables,
 };
 
 use crate::discover::Env;
 use crate::model::Secret;
 
-/// Whose variable syntax a config file follows.
+/// The umask the caller of credtop had, before `main` narrowed it to 077
+/// for credtop's own files; `u32::MAX` until `main` records it. `mcp exec`
+/// gives it back to the server it starts, which creates files for the user.
+pub static ORIGINAL_UMASK: AtomicU32 = AtomicU32::new(u32::MAX);
+
+/// The umask an MCP server should start with: the caller's, or the
+/// common default 022 when `main` did not record it.
+pub fn child_umask() -> u32 {
+    match ORIGINAL_UMASK.load(Ordering::Relaxed) {
+        u32::MAX => 0o022,
+        mask => mask & 0o777,
+    }
+}
+
+/// Whose variable syntax a config file follows (formats-and-quirks A8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
-    /// Claude Code and Claude Desktop: `${VAR}`, `${VAR:-default}`.
+    /// Claude Code (`.mcp.json`, `~/.claude.json`): `${VAR}`,
+    /// `${VAR:-default}`.
     Claude,
+    /// Claude Desktop: no expansion at all; values are literal.
+    ClaudeDesktop,
     /// VS Code: `${env:VAR}`, `${input:ID}`, predefined variables.
     VsCode,
     /// Cursor: `${env:VAR}` and predefined variables.
@@ -100,19 +119,72 @@ impl McpServer {
             .unwrap_or_else(|| env.cwd().to_path_buf())
     }
 
-    /// The names of `env` and `headers` entries that hold literal text and
-    /// no reference: often a token pasted into the config (Claude Desktop
-    /// expands nothing), worth moving to a variable.
+    /// The fields that hold a literal value worth moving to a variable:
+    /// `env` and `headers` entries with no reference this client expands
+    /// (Claude Desktop expands nothing, so people paste tokens there), and
+    /// `command`, `args[i]` and `url` when their literal text looks like a
+    /// secret (see [`literal`]).
     pub fn literals(&self) -> Vec<String> {
         let d = self.file.dialect;
+        let plain = |v: &str| !refs::references(v, d).iter().any(Reference::is_expanded);
         let env = self.env.iter().map(|(k, v)| (format!("env.{k}"), v));
         let headers = self
             .headers
             .iter()
             .map(|(k, v)| (format!("headers.{k}"), v));
-        env.chain(headers)
-            .filter(|(_, v)| refs::references(v.expose(), d).is_empty())
+        let mut out: Vec<String> = env
+            .chain(headers)
+            .filter(|(_, v)| plain(v.expose()))
             .map(|(k, _)| k)
+            .collect();
+        if self.secret_command() {
+            out.push("command".into());
+        }
+        let args = self.literal_args();
+        out.extend(
+            (0..args.len())
+                .filter(|&i| literal::secret_arg(&args, i))
+                .map(|i| format!("args[{i}]")),
+        );
+        if let Some(u) = &self.url
+            && literal::secret_url(&self.literal_text(u))
+        {
+            out.push("url".into());
+        }
+        out
+    }
+
+    /// `command` as it may be shown, or None when its literal text looks
+    /// like it carries a secret.
+    pub fn shown_command(&self) -> Option<&str> {
+        self.command.as_deref().filter(|_| !self.secret_command())
+    }
+
+    fn secret_command(&self) -> bool {
+        self.command.as_ref().is_some_and(|c| {
+            let words: Vec<String> = self
+                .literal_text(c)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            (0..words.len()).any(|i| literal::secret_arg(&words, i))
+        })
+    }
+
+    /// `args` with each expanded reference left out, so
+    /// that only what is written literally is judged.
+    fn literal_args(&self) -> Vec<String> {
+        self.args.iter().map(|a| self.literal_text(a)).collect()
+    }
+
+    fn literal_text(&self, value: &str) -> String {
+        refs::parse(value, self.file.dialect)
+            .into_iter()
+            .map(|p| match p {
+                Part::Text(t) => t,
+                Part::Ref(r, _) if r.is_expanded() => String::new(),
+                Part::Ref(_, text) => text,
+            })
             .collect()
     }
 

@@ -1,6 +1,7 @@
 //! `${...}` references in MCP server configs: Claude Code's `${VAR}` and
 //! `${VAR:-default}`, VS Code's and Cursor's `${env:VAR}`, VS Code's
-//! `${input:ID}`, and the editors' predefined `${workspaceFolder}` family.
+//! `${input:ID}`, and the editors' predefined `${workspaceFolder}` family,
+//! each recognised only in the files of the client that expands it.
 
 use super::Dialect;
 
@@ -16,6 +17,18 @@ pub enum Reference {
     Input { id: String },
     /// `${workspaceFolder}`, `${userHome}`, ...: filled in by the editor.
     Predefined { name: String },
+    /// Another client's syntax (`${env:X}` in `.mcp.json`, `${X}` in a VS
+    /// Code or Cursor file, anything in Claude Desktop's config): this
+    /// client does not expand it, so the server gets the text as written.
+    Unexpanded { text: String },
+}
+
+impl Reference {
+    /// Whether the client fills this reference in (everything but
+    /// [`Reference::Unexpanded`]).
+    pub fn is_expanded(&self) -> bool {
+        !matches!(self, Reference::Unexpanded { .. })
+    }
 }
 
 /// The editors' predefined variables (VS Code and Cursor).
@@ -95,7 +108,42 @@ fn closing_brace(s: &str) -> Option<usize> {
     None
 }
 
+/// What `${inner}` means in `dialect`. Each client expands only its own
+/// syntax (formats-and-quirks A8): Claude Code `${VAR}` and
+/// `${VAR:-default}`; VS Code `${env:VAR}`, `${input:ID}` and the predefined
+/// variables; Cursor `${env:VAR}` and the predefined variables; Claude
+/// Desktop nothing. A well-formed reference of another client's syntax is
+/// [`Reference::Unexpanded`]: the server receives it as literal text.
 fn reference(inner: &str, dialect: Dialect) -> Option<Reference> {
+    let found = match any_reference(inner)? {
+        // Claude Code has no predefined variables: `${cwd}` is a variable.
+        Reference::Predefined { name } if dialect == Dialect::Claude && is_name(&name) => {
+            Reference::Env {
+                var: name,
+                default: None,
+            }
+        }
+        r => r,
+    };
+    let expanded = match (&found, dialect) {
+        (_, Dialect::ClaudeDesktop) => false,
+        (Reference::Env { .. }, Dialect::Claude) => !inner.starts_with("env:"),
+        (Reference::Env { .. }, Dialect::VsCode | Dialect::Cursor) => inner.starts_with("env:"),
+        (Reference::Input { .. }, d) => d == Dialect::VsCode,
+        (Reference::Predefined { .. }, d) => d != Dialect::Claude,
+        (Reference::Unexpanded { .. }, _) => false,
+    };
+    Some(if expanded {
+        found
+    } else {
+        Reference::Unexpanded {
+            text: format!("${{{inner}}}"),
+        }
+    })
+}
+
+/// `inner` read as a reference of any client's syntax.
+fn any_reference(inner: &str) -> Option<Reference> {
     if let Some(var) = inner.strip_prefix("env:") {
         return is_name(var).then(|| Reference::Env {
             var: var.to_string(),
@@ -105,7 +153,7 @@ fn reference(inner: &str, dialect: Dialect) -> Option<Reference> {
     if let Some(id) = inner.strip_prefix("input:") {
         return (!id.is_empty()).then(|| Reference::Input { id: id.to_string() });
     }
-    if dialect != Dialect::Claude && PREDEFINED.contains(&inner) {
+    if PREDEFINED.contains(&inner) {
         return Some(Reference::Predefined {
             name: inner.to_string(),
         });
@@ -139,23 +187,53 @@ mod tests {
         }
     }
 
+    fn unexpanded(text: &str) -> Reference {
+        Reference::Unexpanded { text: text.into() }
+    }
+
+    const ALL_FORMS: &str = "${A}/${B:-http://x}/${env:C}/${input:key}/${workspaceFolder}";
+
     #[test]
-    fn every_form_is_recognised() {
-        let refs = references(
-            "${A}/${B:-http://x}/${env:C}/${input:key}/${workspaceFolder}",
-            Dialect::VsCode,
-        );
+    fn each_client_expands_only_its_own_syntax() {
         assert_eq!(
-            refs,
+            references(ALL_FORMS, Dialect::VsCode),
             vec![
-                env("A", None),
-                env("B", Some("http://x")),
+                unexpanded("${A}"),
+                unexpanded("${B:-http://x}"),
                 env("C", None),
                 Reference::Input { id: "key".into() },
                 Reference::Predefined {
                     name: "workspaceFolder".into()
                 },
             ]
+        );
+        assert_eq!(
+            references(ALL_FORMS, Dialect::Cursor),
+            vec![
+                unexpanded("${A}"),
+                unexpanded("${B:-http://x}"),
+                env("C", None),
+                unexpanded("${input:key}"),
+                Reference::Predefined {
+                    name: "workspaceFolder".into()
+                },
+            ]
+        );
+        assert_eq!(
+            references(ALL_FORMS, Dialect::Claude),
+            vec![
+                env("A", None),
+                env("B", Some("http://x")),
+                unexpanded("${env:C}"),
+                unexpanded("${input:key}"),
+                // Claude Code has no predefined variables: an env variable.
+                env("workspaceFolder", None),
+            ]
+        );
+        assert!(
+            references(ALL_FORMS, Dialect::ClaudeDesktop)
+                .iter()
+                .all(|r| matches!(r, Reference::Unexpanded { .. }))
         );
     }
 

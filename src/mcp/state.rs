@@ -50,6 +50,9 @@ pub enum VarState {
     Prompted,
     /// `${workspaceFolder}` and the like, filled in by the editor.
     Predefined,
+    /// Another client's syntax, which this config's client does not
+    /// expand: the server receives the text as written.
+    Literal,
 }
 
 impl VarState {
@@ -61,6 +64,7 @@ impl VarState {
             VarState::SuppliedByCredtop => "supplied by credtop",
             VarState::Prompted => "prompted by VS Code",
             VarState::Predefined => "predefined",
+            VarState::Literal => "literal (not expanded by this client)",
         }
     }
 }
@@ -102,6 +106,7 @@ pub fn variables(
                 }
                 Reference::Input { id } => (format!("input:{id}"), VarState::Prompted, None),
                 Reference::Predefined { name } => (name, VarState::Predefined, None),
+                Reference::Unexpanded { text } => (text, VarState::Literal, None),
             };
             VarReport {
                 name,
@@ -128,6 +133,22 @@ pub enum McpProblem {
         reason: String,
         server: String,
     },
+    /// A token from credtop's store would land in the child's command line,
+    /// which every local user can read in `/proc/*/cmdline`.
+    #[error(
+        "{var} is supplied by credtop from '{credential}' but is used in {field} of the MCP server {server}; credtop does not put a stored token on a command line (any local user can read it in /proc/*/cmdline): declare it in the server's \"env\" instead and have the server read it from there"
+    )]
+    StoreValueInArgv {
+        var: String,
+        credential: String,
+        field: String,
+        server: String,
+    },
+}
+
+/// Whether a reference in `field` would end up on the child's command line.
+pub fn on_command_line(field: &str) -> bool {
+    field == "command" || field == "args"
 }
 
 /// The problems of one server. `credential_problem` tells, for a
@@ -147,6 +168,14 @@ pub fn problems(
                 var: v.name,
                 server: who.clone(),
             }),
+            (VarState::SuppliedByCredtop, Some(c)) if on_command_line(&v.field) => {
+                Some(McpProblem::StoreValueInArgv {
+                    var: v.name,
+                    credential: c,
+                    field: v.field,
+                    server: who.clone(),
+                })
+            }
             (VarState::SuppliedByCredtop, Some(c)) => {
                 credential_problem(&c).map(|reason| McpProblem::Credential {
                     var: v.name,
