@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use predicates::prelude::*;
 use support::Home;
 use support::authserver::{self, AuthServer, audit_events, stored_tokens};
+use support::stub::Stub;
 
 fn daemon(home: &Home) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("credtop"))
@@ -229,6 +230,43 @@ fn a_key_rotated_by_hand_is_picked_up_live_and_audited() {
         "{names:?}"
     );
     assert!(!home.read("audit.jsonl").contains("sk-two"));
+}
+
+/// A provider answering 500: the daemon backs off (exponential from 2 s,
+/// full jitter) instead of hammering it, although every failure rewrites
+/// the lane state that the store watch reports back to the engine.
+#[test]
+fn transient_failures_back_off_instead_of_hammering_the_provider() {
+    let stub = Stub::start();
+    let home = Home::new();
+    home.oauth(
+        "acme",
+        "tok-secret-acme",
+        chrono::Duration::minutes(55),
+        chrono::Duration::hours(1),
+    );
+    home.write_private(
+        "providers.toml",
+        &format!(
+            "[providers.acme]\nclient_id = \"credtop-test\"\ntoken_url = \"{}\"\n",
+            stub.url("500")
+        ),
+    );
+    let d = daemon(&home);
+    std::thread::sleep(Duration::from_secs(8));
+    stop(d);
+    let attempts = audit_events(&home, "refresh_attempted").len();
+    let failed = audit_events(&home, "refresh_failed");
+    assert!(attempts >= 2, "{attempts} attempts: no retry at all");
+    // Without backoff this is one attempt per reload debounce, 30 or more.
+    assert!(attempts <= 8, "{attempts} attempts in 8 s: no backoff");
+    assert!(
+        failed.iter().all(|f| f["kind"] == "transient"),
+        "{failed:?}"
+    );
+    let history = credtop::engine::history::last(home.path(), "acme", 100);
+    assert_eq!(history.len(), attempts);
+    assert!(history.iter().all(|a| !a.ok));
 }
 
 #[test]

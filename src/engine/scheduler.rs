@@ -136,13 +136,19 @@ impl Engine {
             .ok();
         self.reload(true);
         let mut tasks: JoinSet<Finished> = JoinSet::new();
+        // Which credential each task refreshes, so that a task that panicked
+        // frees its lane instead of leaving it in flight for ever.
+        let mut running: HashMap<tokio::task::Id, String> = HashMap::new();
         // A change is acted on after a short debounce, so that a burst of
         // writes is read once; meanwhile refreshes go on being started and
         // finished.
         let mut reload_at: Option<tokio::time::Instant> = None;
         loop {
-            self.start_due(&mut tasks);
-            let wake = tokio::time::Instant::now() + self.next_wake();
+            self.start_due(&mut tasks, &mut running);
+            // With every slot taken, a due credential waits for a refresh
+            // to finish (join_next wakes us), not for the clock.
+            let saturated = tasks.len() >= self.cfg.concurrency;
+            let wake = tokio::time::Instant::now() + self.next_wake(saturated);
             let wake = reload_at.map_or(wake, |r| r.min(wake));
             tokio::select! {
                 _ = tokio::time::sleep_until(wake) => {
@@ -159,17 +165,15 @@ impl Engine {
                 () = changes.changed(), if reload_at.is_none() => {
                     reload_at = Some(tokio::time::Instant::now() + self.cfg.debounce);
                 }
-                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                    if let Ok(done) = done {
-                        self.finish(done);
-                    }
+                Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                    self.joined(done, &mut running);
                 }
                 _ = stop.changed() => break,
             }
         }
         let drain = async {
-            while let Some(Ok(done)) = tasks.join_next().await {
-                self.finish(done);
+            while let Some(done) = tasks.join_next_with_id().await {
+                self.joined(done, &mut running);
             }
         };
         if tokio::time::timeout(Duration::from_secs(10), drain)
@@ -181,10 +185,36 @@ impl Engine {
         self.emit(EngineEvent::Stopped);
     }
 
+    /// A refresh task ended: its outcome, or, if it panicked, a transient
+    /// failure of its credential (retried with backoff).
+    fn joined(
+        &mut self,
+        done: Result<(tokio::task::Id, Finished), tokio::task::JoinError>,
+        running: &mut HashMap<tokio::task::Id, String>,
+    ) {
+        match done {
+            Ok((id, finished)) => {
+                running.remove(&id);
+                self.finish(finished);
+            }
+            Err(e) => {
+                let Some(name) = running.remove(&e.id()) else {
+                    return;
+                };
+                tracing::error!(credential = %name, "refresh task failed: {}", if e.is_panic() { "panic" } else { "cancelled" });
+                let failed = LifecycleError::OAuth(crate::oauth::OAuthError::new(
+                    FailureKind::Transient,
+                    format!("the refresh of {name} stopped unexpectedly; retrying"),
+                ));
+                self.finish((name, Duration::ZERO, Err(failed)));
+            }
+        }
+    }
+
     /// How long to sleep: until the next scheduled instant, at most a minute
     /// (a coarse safety net against clock jumps).
-    fn next_wake(&self) -> Duration {
-        let Some((at, _)) = self.schedule.first() else {
+    fn next_wake(&self, saturated: bool) -> Duration {
+        let Some((at, _)) = self.schedule.first().filter(|_| !saturated) else {
             return Duration::from_secs(60);
         };
         (*at - Utc::now())
@@ -206,7 +236,11 @@ impl Engine {
         }
     }
 
-    fn start_due(&mut self, tasks: &mut JoinSet<Finished>) {
+    fn start_due(
+        &mut self,
+        tasks: &mut JoinSet<Finished>,
+        running: &mut HashMap<tokio::task::Id, String>,
+    ) {
         let now = Utc::now();
         let mut waiting = Vec::new();
         while let Some((at, name)) = self.schedule.first().cloned() {
@@ -229,11 +263,13 @@ impl Engine {
             lane.in_flight = true;
             self.emit(EngineEvent::RefreshStarted { name: name.clone() });
             let lc = Arc::clone(&self.lc);
-            tasks.spawn(async move {
+            let task_name = name.clone();
+            let handle = tasks.spawn(async move {
                 let started = std::time::Instant::now();
                 let result = lc.refresh(&name, RefreshMode::IfNeeded).await;
                 (name, started.elapsed(), result)
             });
+            running.insert(handle.id(), task_name);
         }
         // Over the concurrency limit: retried as soon as a slot frees.
         for (at, name) in waiting {
@@ -338,6 +374,16 @@ impl Engine {
                 Zone::Danger => life.expires_at,
                 _ => None,
             },
+        };
+        // A re-read of the same credential (the watch reports the lane
+        // state this engine just wrote) must not undo a backoff or a
+        // Retry-After: after failures, the later of the two times wins.
+        let backing_off = previous
+            .filter(|p| p.fingerprint == cred.secret.fingerprint() && p.failures > 0)
+            .and_then(|p| p.next);
+        let next = match (next, backing_off) {
+            (Some(n), Some(b)) => Some(n.max(b)),
+            (n, _) => n,
         };
         self.lanes.insert(cred.name.clone(), lane);
         if !self.lanes[&cred.name].in_flight {

@@ -70,7 +70,8 @@ fn credential_name(path: &Path) -> Option<String> {
     file.strip_suffix(".json").map(str::to_string)
 }
 
-/// Starts watching `oauth/`, `keys/` and `state/` under `home`. Keep the
+/// Starts watching `oauth/`, `keys/` and `state/` under `home`, creating
+/// them as needed. Keep the
 /// returned watcher alive for as long as changes are wanted.
 pub fn watch_store(home: &Path, changes: Changes) -> notify::Result<notify::RecommendedWatcher> {
     let mut watcher =
@@ -82,8 +83,10 @@ pub fn watch_store(home: &Path, changes: Changes) -> notify::Result<notify::Reco
             ),
         })?;
     for dir in ["oauth", "keys", "state"] {
+        // Created if missing, so that a folder made later (the first lane
+        // state, the first key) is watched too.
         let path = home.join(dir);
-        if path.is_dir() {
+        if crate::store::ensure_private_dir(&path).is_ok() {
             watcher.watch(&path, RecursiveMode::NonRecursive)?;
         }
     }
