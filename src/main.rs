@@ -13,7 +13,19 @@ fn main() -> ExitCode {
     // What the caller had goes to the programs credtop starts for them
     // (`mcp exec`), so that they behave as if started directly.
     credtop::mcp::ORIGINAL_UMASK.store(original, std::sync::atomic::Ordering::Relaxed);
-    let args = Cli::parse();
+    // clap's own exit code for bad usage is 2, which `credtop check`'s
+    // callers read as "critical": bad usage is 64 (EX_USAGE) everywhere.
+    let args = match Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(cli::exit::USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let ctx = Context::new(args.home.as_deref());
     let _log = credtop::logging::init(&ctx.home);
     let Some(command) = args.command else {

@@ -127,6 +127,24 @@ fn check_exits_2_for_an_unreadable_credential_file() {
 }
 
 #[test]
+fn check_is_critical_when_the_store_cannot_be_opened_and_bad_usage_is_64() {
+    let home = Home::new();
+    std::fs::set_permissions(
+        home.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    home.credtop()
+        .arg("check")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::starts_with("CRITICAL").and(predicate::str::contains("chmod 700")));
+    // Monitoring reads 2 as critical: a typo in the command line is not.
+    home.credtop().args(["check", "--bogus"]).assert().code(64);
+    home.credtop().arg("--help").assert().code(0);
+}
+
+#[test]
 fn token_prints_the_secret_alone_and_refuses_an_expired_one() {
     let home = mixed_home();
     home.credtop()
@@ -290,4 +308,18 @@ fn home_flag_overrides_the_environment() {
         .args(["--home", home.path().to_str().unwrap(), "token", "safe"])
         .assert()
         .stdout("tok-safe\n");
+}
+
+#[test]
+fn audit_since_takes_any_duration_without_panicking() {
+    let home = Home::new();
+    home.credtop()
+        .args(["audit", "--since", "100000000d"])
+        .assert()
+        .code(0);
+    home.credtop()
+        .args(["audit", "--since", "99999999999999999s"])
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains("longer than"));
 }

@@ -197,6 +197,15 @@ fn a_grant_revoked_at_the_server_pauses_the_lane_with_exactly_one_alert() {
         .assert()
         .code(2)
         .stdout(predicate::str::contains("revoked"));
+    // An agent asking for the token is told, without the dead refresh token
+    // being replayed at the provider.
+    home.credtop()
+        .args(["token", "acme"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("paused").and(predicate::str::contains("credtop login")));
+    assert_eq!(audit_events(&home, "refresh_attempted").len(), 1);
 }
 
 #[test]

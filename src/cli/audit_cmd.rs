@@ -9,7 +9,13 @@ use crate::audit::{AuditRecord, parse_duration, read_since};
 pub fn run(ctx: &Context, json: bool, since: Option<&str>) -> Result<ExitCode, Failure> {
     let since = match since {
         Some(text) => {
-            Some(Utc::now() - parse_duration(text).map_err(|e| Failure::new(exit::USAGE, e))?)
+            let back = parse_duration(text).map_err(|e| Failure::new(exit::USAGE, e))?;
+            // Further back than chrono's calendar: everything there is.
+            Some(
+                Utc::now()
+                    .checked_sub_signed(back)
+                    .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC),
+            )
         }
         None => None,
     };

@@ -16,7 +16,15 @@ use crate::model::Zone;
 /// expired, revoked or needs a login, and a discovery problem may be
 /// transient or only a config typo.
 pub fn run(ctx: &Context, no_discover: bool) -> Result<ExitCode, Failure> {
-    let store = ctx.store()?;
+    // A store that cannot be opened (loose permissions, keyring locked) is
+    // critical, not "error 1", which monitoring would read as a warning.
+    let store = match ctx.store() {
+        Ok(store) => store,
+        Err(f) => {
+            println!("CRITICAL {}", f.message);
+            return Ok(ExitCode::from(2));
+        }
+    };
     let now = Utc::now();
     let (mut rows, store_problems) = collect_rows(&store, now);
     let mut discovery_problems = Vec::new();

@@ -81,7 +81,10 @@ pub fn record_failure(
         since: previous.as_ref().map_or_else(Utc::now, |p| p.since),
         retry_at,
         consecutive_failures: previous.map_or(1, |p| p.consecutive_failures + 1),
-        paused: LaneState::pauses(kind),
+        // Once paused, a passing failure (a network error on an explicit
+        // retry) does not resume the lane: only a success or a new
+        // credential does.
+        paused: LaneState::pauses(kind) || was_paused,
         fingerprint: cred.secret.fingerprint(),
     };
     if let Err(e) = save(home, &cred.name, &state) {

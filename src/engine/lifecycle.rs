@@ -156,6 +156,22 @@ impl Lifecycle {
         {
             return Ok(RefreshOutcome::AlreadyFresh(cred));
         }
+        // A paused lane (revoked, expired grant) is not retried on the way:
+        // replaying a dead refresh token for every `credtop token` call
+        // helps nobody and can look like an attack to the provider. Only
+        // an explicit refresh (the operator's `r`, `credtop refresh NAME`)
+        // tries again.
+        if mode == RefreshMode::IfNeeded
+            && let Some(state) = lane::load(&self.home, name)
+                .filter(|s| s.paused && s.fingerprint == cred.secret.fingerprint())
+        {
+            return Err(OAuthError::new(
+                state.kind,
+                format!("refreshing {name} is paused: {}", state.message),
+            )
+            .with_hint(&relogin(&cred))
+            .into());
+        }
         let Some(refresh_token) = cred
             .refresh_token
             .clone()
@@ -190,9 +206,27 @@ impl Lifecycle {
                 // Two fsyncs: done off the async threads, so that the other
                 // refreshes in flight keep going meanwhile.
                 let (store, to_save) = (Arc::clone(&self.store), fresh.clone());
-                tokio::task::spawn_blocking(move || store.save(&to_save))
+                let saved = tokio::task::spawn_blocking(move || store.save(&to_save))
                     .await
-                    .expect("save task does not panic")?;
+                    .expect("save task does not panic");
+                if let Err(e) = saved {
+                    // The worst silent failure there is: the provider may
+                    // already have rotated the refresh token we still hold.
+                    let e = LifecycleError::from(e);
+                    self.audit.record(
+                        self.record(Event::RefreshFailed, Outcome::Failed)
+                            .about(&cred)
+                            .kind(e.kind())
+                            .latency(started.elapsed())
+                            .detail(format!(
+                                "the provider issued new tokens but saving them failed ({e}); \
+                                 if it rotates refresh tokens, {} will be needed",
+                                relogin(&cred)
+                            )),
+                    );
+                    self.note_attempt(name, started, Some(e.kind()));
+                    return Err(e);
+                }
                 lane::clear(&self.home, name);
                 self.note_attempt(name, started, None);
                 self.audit.record(

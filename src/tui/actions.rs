@@ -182,15 +182,14 @@ fn login_options(provider: &str, name: Option<String>, device: bool) -> LoginOpt
     }
 }
 
-/// The login prompt of the dashboard: the URL (and code) go to a dialog,
-/// because over SSH no browser opens. A browser is started only when
-/// `$BROWSER` names one: the system opener could draw over the dashboard.
+/// The login prompt of the dashboard: the browser is opened as the CLI
+/// opens it (`$BROWSER`, else the system opener, its output discarded so it
+/// never draws over the dashboard), and the URL (and code) go to a dialog
+/// too, because over SSH no browser opens.
 fn prompt(tx: mpsc::UnboundedSender<Msg>, provider: String) -> impl Fn(LoginPrompt) + Send + Sync {
     move |p: LoginPrompt| {
-        if std::env::var_os("BROWSER").is_some_and(|b| !b.is_empty())
-            && let Err(e) = crate::oauth::open_browser(&p.url)
-        {
-            tracing::warn!(error = %e, "could not start $BROWSER");
+        if let Err(e) = crate::oauth::open_browser(&p.url) {
+            tracing::warn!(error = %e, "no browser opened; the dialog shows the URL");
         }
         let _ = tx.send(Msg::LoginPrompt {
             provider: provider.clone(),

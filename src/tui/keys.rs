@@ -390,6 +390,20 @@ mod tests {
     }
 
     #[test]
+    fn a_key_typed_for_rotation_never_shows_in_debug_output() {
+        let mut app = app_with(&["alpha"]);
+        update(&mut app, key('R'));
+        for c in "sk-canary-42".chars() {
+            update(&mut app, key(c));
+        }
+        let shown = format!("{:?}", app.overlay);
+        assert!(!shown.contains("sk-canary"), "{shown}");
+        assert!(shown.contains("12 characters, hidden"), "{shown}");
+        let cmd = update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+        assert!(!format!("{cmd:?}").contains("sk-canary"));
+    }
+
+    #[test]
     fn ctrl_c_quits_from_anywhere() {
         let mut app = app_with(&["alpha"]);
         update(&mut app, key('/'));

@@ -133,7 +133,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
                 "Waiting for the login… Esc hides this; the login goes on.",
                 dim(c),
             ));
-            let width = (url.chars().count() as u16 + 4).clamp(60, area.width);
+            // At least 60 columns, at most the screen (which may be narrower).
+            let width = (url.chars().count() as u16 + 4).max(60).min(area.width);
             boxed(frame, area, "Log in", lines, width);
         }
         Overlay::RotateKey { name, input } => boxed(
