@@ -239,6 +239,20 @@ fn rotate_replaces_a_key_and_audits_old_and_new_fingerprints() {
             .unwrap()
             .starts_with("sha256:")
     );
+    // The same secret again is refused, and the refusal is audited too.
+    home.credtop()
+        .args(["rotate", "openai"])
+        .write_stdin("sk-new\n")
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains("same as the old one"));
+    let line = home.read("audit.jsonl");
+    let rec: Value = serde_json::from_str(line.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (rec["event"].as_str(), rec["outcome"].as_str()),
+        (Some("rotate"), Some("failed"))
+    );
+    assert!(!line.contains("sk-new"));
 }
 
 #[test]

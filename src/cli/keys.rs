@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 
 use super::secret_input::read_secret;
 use super::{Context, Failure, exit};
-use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
-use crate::model::{Credential, Kind, Secret, validate_name};
-use crate::store::{DEFAULT_LOCK_TIMEOUT, Store, StoreError};
+use crate::audit::{AuditRecord, Event, Outcome};
+use crate::model::{Credential, Kind, validate_name};
+use crate::store::{DEFAULT_LOCK_TIMEOUT, StoreError};
 
 /// `credtop add-key NAME`: a new API key or PAT, the secret from stdin.
 pub fn add(
@@ -82,7 +82,9 @@ pub fn rotate(
         return super::lifecycle_cmds::rotate_oauth(ctx, args);
     }
     let secret = read_secret(&format!("New secret for {name} (input hidden)"))?;
-    let (old, new) = replace_key(&store, &ctx.audit, ctx.actor, name, secret, expires_at)?;
+    drop(store);
+    let lc = super::lifecycle_cmds::lifecycle(ctx)?;
+    let (old, new) = lc.rotate_key(name, secret, expires_at)?;
     eprintln!(
         "Rotated {name}: {} -> {}. The old secret still works at {} until you revoke it there.",
         old.secret.fingerprint(),
@@ -90,40 +92,4 @@ pub fn rotate(
         old.provider
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Replaces the secret of key or PAT `name` atomically under its lock and
-/// audits old and new fingerprints. Returns the old and the new credential.
-/// Shared by `credtop rotate` and the dashboard's `R`.
-pub fn replace_key(
-    store: &Store,
-    audit: &AuditLog,
-    actor: Actor,
-    name: &str,
-    secret: Secret,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<(Credential, Credential), Failure> {
-    let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
-    // Re-read under the lock: another rotation may have just landed.
-    let old = store.load(name)?;
-    if secret == old.secret {
-        return Err(Failure::new(
-            exit::USAGE,
-            "the new secret is the same as the old one",
-        ));
-    }
-    let new = Credential {
-        secret,
-        created_at: Utc::now(),
-        expires_at,
-        ..old.clone()
-    };
-    store.save(&new)?;
-    audit.record(
-        AuditRecord::new(Event::Rotate, actor, Outcome::Ok)
-            .about(&new)
-            .old_fingerprint(old.secret.fingerprint())
-            .detail("old secret retired locally; revoke it at the provider"),
-    );
-    Ok((old, new))
 }

@@ -25,6 +25,7 @@ impl From<LifecycleError> for Failure {
     fn from(e: LifecycleError) -> Self {
         match e {
             LifecycleError::Store(s) => s.into(),
+            LifecycleError::SameSecret => Failure::new(exit::USAGE, e.to_string()),
             LifecycleError::OAuth(o) => {
                 let code = match o.kind {
                     FailureKind::RateLimited | FailureKind::Transient => exit::TRANSIENT,

@@ -16,7 +16,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use keys::replace_key;
 pub use status::{StatusRow, all_rows, collect_rows, discovered_rows};
 
 use crate::audit::{Actor, AuditLog};

@@ -10,7 +10,7 @@ use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
 use crate::model::{Credential, FailureKind, Kind, Zone};
 use crate::oauth::{
     self, Endpoints, HttpClient, LoginPrompt, OAuthClient, OAuthError, ProviderConfig, Providers,
-    RemoteRevocation,
+    RemoteRevocation, RevokeScope,
 };
 use crate::store::{CredentialLock, DEFAULT_LOCK_TIMEOUT, Store, StoreError};
 
@@ -21,6 +21,8 @@ pub enum LifecycleError {
     Store(#[from] StoreError),
     #[error(transparent)]
     OAuth(#[from] OAuthError),
+    #[error("the new secret is the same as the old one")]
+    SameSecret,
 }
 
 impl LifecycleError {
@@ -29,7 +31,7 @@ impl LifecycleError {
         match self {
             LifecycleError::OAuth(e) => e.kind,
             LifecycleError::Store(StoreError::LockTimeout { .. }) => FailureKind::Transient,
-            LifecycleError::Store(_) => FailureKind::ConfigError,
+            LifecycleError::Store(_) | LifecycleError::SameSecret => FailureKind::ConfigError,
         }
     }
 }
@@ -322,6 +324,19 @@ impl Lifecycle {
         opts: &LoginOptions,
         prompt: &(dyn Fn(LoginPrompt) + Send + Sync),
     ) -> Result<Credential, LifecycleError> {
+        self.login_replacing(opts, prompt)
+            .await
+            .map(|(cred, _)| cred)
+    }
+
+    /// [`Self::login`], also returning the credential the new one replaced,
+    /// as it was under the lock at that moment (a refresh may have rotated
+    /// it while the person was at the browser).
+    async fn login_replacing(
+        &self,
+        opts: &LoginOptions,
+        prompt: &(dyn Fn(LoginPrompt) + Send + Sync),
+    ) -> Result<(Credential, Option<Credential>), LifecycleError> {
         let name = opts.name.clone().unwrap_or_else(|| opts.provider.clone());
         crate::model::validate_name(&name).map_err(StoreError::InvalidName)?;
         self.audit.record(
@@ -381,18 +396,19 @@ impl Lifecycle {
             }
         };
         let _lock = self.lock(&name).await?;
+        let replaced = self.store.load(&name).ok();
         self.store.save(&cred)?;
         lane::clear(&self.home, &name);
         self.audit
             .record(self.record(Event::LoginCompleted, Outcome::Ok).about(&cred));
-        Ok(cred)
+        Ok((cred, replaced))
     }
 
     /// Revokes at the provider where it can, and always deletes locally.
     pub async fn revoke(&self, name: &str) -> Result<RevokeReport, LifecycleError> {
         let _lock = self.lock(name).await?;
         let cred = self.store.load(name)?;
-        let remote = self.revoke_remote(&cred).await;
+        let remote = self.revoke_remote(&cred, RevokeScope::Grant).await;
         self.store.delete(name)?;
         lane::clear(&self.home, name);
         history::forget(&self.home, name);
@@ -419,7 +435,7 @@ impl Lifecycle {
     }
 
     /// Remote revocation only (used by revoke, logout and rotate).
-    pub async fn revoke_remote(&self, cred: &Credential) -> RemoteRevocation {
+    pub async fn revoke_remote(&self, cred: &Credential, scope: RevokeScope) -> RemoteRevocation {
         if cred.kind != Kind::OAuth {
             return RemoteRevocation::NotSupported {
                 page: None,
@@ -432,10 +448,52 @@ impl Lifecycle {
         }
         match self.provider(&cred.provider).await {
             Ok((cfg, endpoints, _)) => {
-                oauth::revoke_remote(&endpoints, cfg, &self.http, cred).await
+                oauth::revoke_remote(&endpoints, cfg, &self.http, cred, scope).await
             }
             Err(e) => RemoteRevocation::Failed(e),
         }
+    }
+
+    /// Replaces the secret of key or PAT `name` atomically under its lock
+    /// (re-read there: another rotation may have just landed) and audits
+    /// old and new fingerprints, or the failure. Returns the old and the new
+    /// credential. Blocking: call it off the async threads.
+    pub fn rotate_key(
+        &self,
+        name: &str,
+        secret: crate::model::Secret,
+        expires_at: Option<chrono::DateTime<Utc>>,
+    ) -> Result<(Credential, Credential), LifecycleError> {
+        let result = (|| {
+            let _lock = self.store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
+            let old = self.store.load(name)?;
+            if secret == old.secret {
+                return Err(LifecycleError::SameSecret);
+            }
+            let new = Credential {
+                secret,
+                created_at: Utc::now(),
+                expires_at,
+                ..old.clone()
+            };
+            self.store.save(&new)?;
+            Ok((old, new))
+        })();
+        match &result {
+            Ok((old, new)) => self.audit.record(
+                self.record(Event::Rotate, Outcome::Ok)
+                    .about(new)
+                    .old_fingerprint(old.secret.fingerprint())
+                    .detail("old secret retired locally; revoke it at the provider"),
+            ),
+            Err(e) => self.audit.record(
+                self.record(Event::Rotate, Outcome::Failed)
+                    .named(name)
+                    .kind(e.kind())
+                    .detail(e.to_string()),
+            ),
+        }
+        result
     }
 
     /// Rotates an OAuth credential: a new grant (login again) stored
@@ -447,8 +505,12 @@ impl Lifecycle {
         prompt: &(dyn Fn(LoginPrompt) + Send + Sync),
     ) -> Result<(Credential, RemoteRevocation), LifecycleError> {
         let old = self.store.load(name)?;
-        let fresh = self.login(opts, prompt).await?;
-        let remote = self.revoke_remote(&old).await;
+        let (fresh, replaced) = self.login_replacing(opts, prompt).await?;
+        // The old grant as it was when the new one took its place: the
+        // engine may have rotated its refresh token meanwhile, and revoking
+        // a dead copy would leave the live one behind.
+        let old = replaced.unwrap_or(old);
+        let remote = self.revoke_remote(&old, RevokeScope::OldToken).await;
         self.audit.record(
             self.record(
                 Event::Rotate,

@@ -20,7 +20,7 @@ pub use error::OAuthError;
 pub use http::HttpClient;
 pub use login::{DEFAULT_LOGIN_TIMEOUT, login_loopback};
 pub use provider::{ProviderConfig, Providers, RevocationStyle};
-pub use revoke::{RemoteRevocation, revoke_remote};
+pub use revoke::{RemoteRevocation, RevokeScope, revoke_remote};
 
 /// What the person must see to log in: the URL (always shown, because over
 /// SSH no browser opens) and, for the device flow, the code to type.

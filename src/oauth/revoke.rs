@@ -7,6 +7,16 @@ use super::provider::{ProviderConfig, RevocationStyle};
 use super::{HttpClient, OAuthError};
 use crate::model::Credential;
 
+/// How much to revoke. Logging out or revoking kills the whole grant; a
+/// rotation kills only the old token, because on providers where revoking
+/// the grant takes every token of the user and app (GitHub's
+/// `DELETE /applications/{id}/grant`), the new one would die with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevokeScope {
+    Grant,
+    OldToken,
+}
+
 /// What happened at the provider.
 #[derive(Debug)]
 pub enum RemoteRevocation {
@@ -47,13 +57,14 @@ pub async fn revoke_remote(
     cfg: &ProviderConfig,
     http: &HttpClient,
     cred: &Credential,
+    scope: RevokeScope,
 ) -> RemoteRevocation {
     match endpoints.revocation {
         RevocationStyle::Rfc7009 if endpoints.revocation_url.is_some() => {
             rfc7009(endpoints, cfg, http, cred).await
         }
         RevocationStyle::SlackAuthRevoke => slack(endpoints, http, cred).await,
-        RevocationStyle::GitHubApplicationGrant => github(endpoints, cfg, http, cred).await,
+        RevocationStyle::GitHubApplicationGrant => github(endpoints, cfg, http, cred, scope).await,
         _ => RemoteRevocation::NotSupported {
             page: endpoints.revoke_page.clone(),
             why: "the provider has no revocation API".into(),
@@ -133,14 +144,16 @@ async fn slack(endpoints: &Endpoints, http: &HttpClient, cred: &Credential) -> R
     }
 }
 
-/// GitHub deletes a grant only when the app authenticates with its client
-/// secret (`DELETE /applications/{client_id}/grant`); a public client
-/// cannot, so the person is sent to the settings page.
+/// GitHub deletes a grant (`DELETE /applications/{client_id}/grant`, every
+/// token of the user for the app) or one token (`…/token`) only when the
+/// app authenticates with its client secret; a public client cannot, so
+/// the person is sent to the settings page.
 async fn github(
     endpoints: &Endpoints,
     cfg: &ProviderConfig,
     http: &HttpClient,
     cred: &Credential,
+    scope: RevokeScope,
 ) -> RemoteRevocation {
     let (Some(id), Some(secret)) = (&cfg.client_id, &cfg.client_secret) else {
         return RemoteRevocation::NotSupported {
@@ -148,7 +161,11 @@ async fn github(
             why: "GitHub revokes only for apps that hold a client secret".into(),
         };
     };
-    let url = format!("https://api.github.com/applications/{id}/grant");
+    let (what, label) = match scope {
+        RevokeScope::Grant => ("grant", "grant"),
+        RevokeScope::OldToken => ("token", "old token"),
+    };
+    let url = format!("https://api.github.com/applications/{id}/{what}");
     let builder = http
         .reqwest()
         .delete(url)
@@ -156,7 +173,7 @@ async fn github(
         .header("Accept", "application/vnd.github+json")
         .json(&serde_json::json!({ "access_token": cred.secret.expose() }));
     match http.send(builder).await {
-        Ok((204, _)) => RemoteRevocation::Revoked(vec!["grant"]),
+        Ok((204, _)) => RemoteRevocation::Revoked(vec![label]),
         Ok((status, _)) => {
             RemoteRevocation::Failed(OAuthError::config(format!("GitHub answered HTTP {status}")))
         }

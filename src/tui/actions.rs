@@ -136,14 +136,7 @@ impl Executor {
             }
             Command::RotateKey { name, secret } => {
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::cli::replace_key(
-                        lc.store(),
-                        lc.audit(),
-                        lc.actor(),
-                        &name,
-                        secret,
-                        None,
-                    );
+                    let result = lc.rotate_key(&name, secret, None);
                     let (ok, text) = match result {
                         Ok((old, new)) => (
                             true,
@@ -154,7 +147,7 @@ impl Executor {
                                 old.provider
                             ),
                         ),
-                        Err(f) => (false, format!("{name}: rotate failed: {}", f.message)),
+                        Err(e) => (false, failure(&name, "rotate", &e)),
                     };
                     let _ = tx.send(Msg::ActionDone { name, ok, text });
                 });
