@@ -276,6 +276,12 @@ fn transient_failures_back_off_instead_of_hammering_the_provider() {
     let history = credtop::engine::history::last(home.path(), "acme", 100);
     assert_eq!(history.len(), attempts);
     assert!(history.iter().all(|a| !a.ok));
+    // The lane says when the engine meant to try again, though the 500 did
+    // not say (no Retry-After).
+    let lane: serde_json::Value = serde_json::from_str(&home.read("state/acme.json")).unwrap();
+    assert_eq!(lane["kind"], "transient");
+    assert_eq!(lane["paused"], false);
+    assert!(lane["retry_at"].is_string(), "{lane}");
 }
 
 #[test]

@@ -39,6 +39,55 @@ pub fn read_since(log: &AuditLog, since: Option<DateTime<Utc>>) -> Result<AuditR
     Ok(read)
 }
 
+/// The records in the last `max_bytes` of the trail (at or after `since`),
+/// oldest first: what the dashboard's audit view and the engine's
+/// "was that our write?" check need, at a cost that does not grow with the
+/// trail, which is append-only and grows for ever.
+pub fn read_tail(
+    log: &AuditLog,
+    since: Option<DateTime<Utc>>,
+    max_bytes: u64,
+) -> Result<AuditRead, StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let path = log.path();
+    let mut file = match open_private(path) {
+        Ok(f) => f,
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(AuditRead::default());
+        }
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
+    let start = len.saturating_sub(max_bytes);
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| StoreError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes)
+        .read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io(path, e))?;
+    // Started mid-line: that partial line is not a record.
+    let body = if start > 0 {
+        bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(&bytes[..0], |i| &bytes[i + 1..])
+    } else {
+        &bytes[..]
+    };
+    let mut read = AuditRead::default();
+    for line in body.split(|b| *b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<AuditRecord>(line) {
+            Ok(r) if since.is_none_or(|s| r.ts >= s) => read.records.push(r),
+            Ok(_) => {}
+            Err(_) => read.unreadable_lines += 1,
+        }
+    }
+    Ok(read)
+}
+
 /// `90s`, `15m`, `1h`, `2d`, `1w`, or combinations such as `1h30m`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = || format!("{text:?} is not a duration; use e.g. 30s, 15m, 1h, 2d, 1h30m");
@@ -72,6 +121,35 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tail_holds_only_whole_recent_records() {
+        use crate::audit::{Actor, Event, Outcome};
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path());
+        for i in 0..2000 {
+            log.append(
+                &AuditRecord::new(Event::RefreshSucceeded, Actor::Daemon, Outcome::Ok)
+                    .named(&format!("c{i:04}")),
+            )
+            .unwrap();
+        }
+        let all = read_since(&log, None).unwrap();
+        let tail = read_tail(&log, None, 16 * 1024).unwrap();
+        assert_eq!(tail.unreadable_lines, 0, "the cut line is not counted");
+        assert!(tail.records.len() > 10 && tail.records.len() < 2000);
+        let n = tail.records.len();
+        assert_eq!(
+            tail.records.last().unwrap().credential,
+            all.records.last().unwrap().credential
+        );
+        assert_eq!(
+            tail.records[0].credential,
+            all.records[all.records.len() - n].credential
+        );
+        let whole = read_tail(&log, None, 1 << 30).unwrap();
+        assert_eq!(whole.records.len(), 2000);
+    }
 
     #[test]
     fn absurd_durations_are_errors_not_panics() {

@@ -64,6 +64,22 @@ pub fn clear(home: &Path, name: &str) {
     let _ = std::fs::remove_file(path(home, name));
 }
 
+/// Notes when the engine will try again, for a lane that is failing but
+/// not paused (the failure itself may not have said, as a 500 without
+/// Retry-After does not).
+pub fn set_retry_at(home: &Path, name: &str, at: DateTime<Utc>) {
+    let Some(mut state) = load(home, name).filter(|s| !s.paused) else {
+        return;
+    };
+    if state.retry_at.is_some_and(|r| r >= at) {
+        return;
+    }
+    state.retry_at = Some(at);
+    if let Err(e) = save(home, name, &state) {
+        tracing::warn!(error = %e, credential = %name, "lane retry time not saved");
+    }
+}
+
 /// Records a failure; returns the new state and whether this failure
 /// paused a lane that was running (the moment to alert, exactly once).
 pub fn record_failure(

@@ -61,7 +61,9 @@ pub enum EngineEvent {
         name: String,
         kind: FailureKind,
         message: String,
+        /// When the engine tries again (None: paused).
         retry_at: Option<DateTime<Utc>>,
+        latency: Duration,
     },
     LanePaused {
         name: String,
@@ -312,11 +314,22 @@ impl Engine {
                 lane.paused = pauses;
                 lane.failures += u32::from(!pauses);
                 let failures = lane.failures;
+                // When the engine tries again: as told (Retry-After), or
+                // after the backoff. Said in the event and in the lane state,
+                // so that every view shows the same "retry at".
+                let next = (!pauses).then(|| {
+                    let next = Utc::now() + self.backoff(failures);
+                    retry_at.map_or(next, |r| r.max(next))
+                });
+                if let Some(at) = next {
+                    lane::set_retry_at(self.lc.home(), &name, at);
+                }
                 self.emit(EngineEvent::RefreshFailed {
                     name: name.clone(),
                     kind,
                     message: e.to_string(),
-                    retry_at,
+                    retry_at: next,
+                    latency,
                 });
                 if pauses {
                     self.emit(EngineEvent::LanePaused {
@@ -325,9 +338,7 @@ impl Engine {
                     });
                     self.reschedule(&name, None);
                 } else {
-                    let next = Utc::now() + self.backoff(failures);
-                    let next = retry_at.map_or(next, |r| r.max(next));
-                    self.reschedule(&name, Some(next));
+                    self.reschedule(&name, next);
                 }
             }
         }
@@ -554,7 +565,8 @@ impl Engine {
 /// `credtop token`, logins, rotations), read from the audit trail's tail.
 fn recent_credtop_writes(audit: &crate::audit::AuditLog) -> BTreeSet<String> {
     let since = Utc::now() - chrono::Duration::hours(1);
-    let Ok(read) = crate::audit::read_since(audit, Some(since)) else {
+    // The last few MiB hold far more than an hour of any real home.
+    let Ok(read) = crate::audit::read_tail(audit, Some(since), 8 << 20) else {
         return BTreeSet::new();
     };
     read.records

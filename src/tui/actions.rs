@@ -10,12 +10,15 @@ use tokio::sync::{Notify, mpsc};
 
 use super::data::{Hooks, load_entries};
 use super::msg::{Command, Msg};
-use crate::audit::{AuditRecord, Event, Outcome, read_since};
+use crate::audit::{AuditRecord, Event, Outcome, read_tail};
 use crate::engine::{Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome};
 use crate::oauth::{DEFAULT_LOGIN_TIMEOUT, LoginPrompt, RemoteRevocation};
 
 /// How many audit records the audit view holds (the newest ones).
 const AUDIT_VIEW_LIMIT: usize = 5_000;
+/// How much of the trail's end is read for the audit view (records are a
+/// few hundred bytes: more than the view keeps).
+const AUDIT_VIEW_BYTES: u64 = 4 << 20;
 
 pub struct Executor {
     lc: Arc<Lifecycle>,
@@ -44,7 +47,7 @@ impl Executor {
             Command::Reload => self.reload.notify_one(),
             Command::LoadAudit => {
                 tokio::task::spawn_blocking(move || {
-                    let mut read = match read_since(lc.audit(), None) {
+                    let mut read = match read_tail(lc.audit(), None, AUDIT_VIEW_BYTES) {
                         Ok(r) => r,
                         Err(e) => {
                             let _ = tx.send(Msg::Notice {
