@@ -7,6 +7,7 @@ pub mod discover;
 pub mod engine;
 pub mod logging;
 pub mod mcp;
+pub mod memory;
 pub mod model;
 pub mod oauth;
 pub mod store;

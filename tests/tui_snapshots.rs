@@ -403,3 +403,36 @@ fn no_color_draws_every_cell_in_the_default_colours() {
         assert!(text.contains(told), "{told} missing:\n{text}");
     }
 }
+
+/// Thousands of rows: only those that fit are drawn, and the selection is
+/// always among them, at the top, in the middle of a long scroll and at
+/// the very end.
+#[test]
+fn a_long_table_keeps_the_selection_in_view() {
+    let entries: Vec<Entry> = (0..3000)
+        .map(|i| {
+            entry(&cred(
+                &format!("svc-{i:04}"),
+                Kind::ApiKey,
+                "vendor",
+                m(60),
+                None,
+            ))
+        })
+        .collect();
+    let mut a = app(entries);
+    let top = draw(&a, 80, 24);
+    assert!(
+        top.contains("Credentials (3000)") && top.contains("▶ svc-0000"),
+        "{top}"
+    );
+    keys(&mut a, &"j".repeat(1234));
+    let middle = draw(&a, 80, 24);
+    assert!(middle.contains("▶ svc-1234"), "{middle}");
+    assert!(!middle.contains("svc-0000"), "{middle}");
+    keys(&mut a, "G");
+    let end = draw(&a, 80, 24);
+    assert!(end.contains("▶ svc-2999"), "{end}");
+    keys(&mut a, "g");
+    assert!(draw(&a, 80, 24).contains("▶ svc-0000"));
+}

@@ -489,6 +489,8 @@ impl Engine {
                 self.external_change(&name, None, "deleted");
             }
         }
+        drop(listing);
+        crate::memory::release_free_memory();
         if initial {
             self.emit(EngineEvent::Loaded {
                 count: self.lanes.len(),

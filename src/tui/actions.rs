@@ -244,6 +244,7 @@ async fn reload_loop(
             let discovered = (hooks.discovered)(home);
             let dependents = (hooks.dependents)(home);
             let (entries, problems) = load_entries(lc.store(), Utc::now(), discovered);
+            crate::memory::release_free_memory();
             Msg::Loaded {
                 entries,
                 problems,

@@ -54,7 +54,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let name_w = visible.iter().map(|e| e.name().chars().count()).max();
     let cols = columns(area.width, name_w.unwrap_or(0) as u16);
     let header = Row::new(cols.iter().map(|(_, title, _)| Cell::from(*title))).style(bold());
-    let rows = visible.iter().map(|e| {
+    // Only the rows that fit are built: with 10,000 credentials, building
+    // every row on every one-second tick would cost megabytes and
+    // milliseconds for nothing. The window keeps the selection in view
+    // (at the bottom when scrolling down, as ratatui itself would).
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let start = app.selected.saturating_sub(height - 1).min(visible.len());
+    let end = (start + height).min(visible.len());
+    let rows = visible[start..end].iter().map(|e| {
         Row::new(
             cols.iter()
                 .map(|(col, _, c)| cell(app, e, *col, constraint_len(*c))),
@@ -74,7 +81,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .row_highlight_style(highlight)
         .highlight_symbol("▶ ")
         .column_spacing(1);
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let mut state = TableState::default()
+        .with_selected(Some(app.selected.saturating_sub(start)).filter(|_| !visible.is_empty()));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
