@@ -249,7 +249,7 @@ impl Lifecycle {
                         .detail(e.message.clone()),
                 );
                 self.note_attempt(name, started, Some(e.kind));
-                self.note_failure(&cred, &e);
+                self.note_failure(&cred, &e).await;
                 Err(e.into())
             }
         }
@@ -271,7 +271,7 @@ impl Lifecycle {
 
     /// Persists a failed refresh in the lane; the moment a lane pauses, the
     /// operator is told, once.
-    fn note_failure(&self, cred: &Credential, e: &OAuthError) {
+    async fn note_failure(&self, cred: &Credential, e: &OAuthError) {
         let (state, newly_paused) =
             lane::record_failure(&self.home, cred, e.kind, &e.message, e.retry_at);
         if !newly_paused {
@@ -300,7 +300,13 @@ impl Lifecycle {
             kind: e.kind,
             message: e.message.clone(),
         };
-        let channels = alert::notify(&alert, self.store.config().notify_command.as_deref());
+        // tmux, the bell and notify_command may take a while (bounded to
+        // 10 s): off the async threads, so other refreshes go on.
+        let command = self.store.config().notify_command.clone();
+        let channels =
+            tokio::task::spawn_blocking(move || alert::notify(&alert, command.as_deref()))
+                .await
+                .unwrap_or_default();
         self.audit.record(
             self.record(Event::OperatorNotified, Outcome::Ok)
                 .named(&cred.name)
