@@ -186,12 +186,21 @@ fn a_grant_revoked_at_the_server_pauses_the_lane_with_exactly_one_alert() {
     wait_for("the lane to pause", Duration::from_secs(15), || {
         !audit_events(&home, "revocation_detected").is_empty()
     });
-    // Two more lifetimes: no retry loop, no second alert.
+    // Two more lifetimes: no retry loop, no second alert; the moment the
+    // last access token expired is on the record, once.
     std::thread::sleep(Duration::from_secs(8));
     stop(d);
     assert_eq!(home.read("alerts.jsonl").lines().count(), 1);
     assert_eq!(audit_events(&home, "refresh_failed").len(), 1);
     assert_eq!(audit_events(&home, "operator_notified").len(), 1);
+    let expired = audit_events(&home, "token_expired");
+    assert_eq!(expired.len(), 1, "{expired:?}");
+    assert!(
+        expired[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("credtop login")
+    );
     home.credtop()
         .arg("check")
         .assert()

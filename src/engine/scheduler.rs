@@ -88,7 +88,8 @@ struct Lane {
     fingerprint: Fingerprint,
     refreshable: bool,
     next: Option<DateTime<Utc>>,
-    /// The zone last warned about (non-refreshable credentials).
+    /// The zone last warned about (credentials credtop cannot refresh:
+    /// not refreshable, or a paused lane).
     warned: Zone,
     failures: u32,
     paused: bool,
@@ -254,7 +255,7 @@ impl Engine {
                 continue;
             };
             lane.next = None;
-            if !lane.refreshable {
+            if !lane.refreshable || lane.paused {
                 self.warn(&name);
                 continue;
             }
@@ -336,7 +337,12 @@ impl Engine {
                         name: name.clone(),
                         kind,
                     });
-                    self.reschedule(&name, None);
+                    // The lifecycle has recorded the pause in the lane
+                    // state: tracking again schedules only the expiry.
+                    match self.lc.store().load(&name) {
+                        Ok(cred) => self.track(&cred),
+                        Err(_) => self.reschedule(&name, None),
+                    }
                 } else {
                     self.reschedule(&name, next);
                 }
@@ -378,7 +384,11 @@ impl Engine {
             in_flight: previous.is_some_and(|p| p.in_flight),
         };
         let next = match (paused, refreshable) {
-            (true, _) => None,
+            // A paused lane's access token still works until it expires;
+            // that moment goes on the record, once.
+            (true, _) => (lane.warned != Zone::Expired)
+                .then_some(life.expires_at)
+                .flatten(),
             (false, true) => life.scheduled_refresh(cred.jitter_seed()),
             (false, false) => match lane.warned {
                 Zone::Safe => life.refresh_point(),
@@ -414,10 +424,18 @@ impl Engine {
             Zone::Expired => Event::TokenExpired,
             _ => return self.track(&cred),
         };
+        let detail = if self.lanes.get(name).is_some_and(|l| l.paused) {
+            format!(
+                "refresh is paused; log in again: credtop login {}",
+                cred.provider
+            )
+        } else {
+            "credtop cannot refresh this credential; renew it by hand".to_string()
+        };
         self.lc.audit().record(
             AuditRecord::new(event, self.actor(), Outcome::Info)
                 .about(&cred)
-                .detail("credtop cannot refresh this credential; renew it by hand"),
+                .detail(detail),
         );
         self.emit(EngineEvent::Warning {
             name: name.to_string(),
