@@ -82,6 +82,24 @@ fn every_format_is_read_with_its_own_expiry_encoding() {
         "seconds as strings"
     );
     assert!(!rows.contains_key("claude-mcp:registration-only"));
+    assert_eq!(expiry("gemini-mcp:example"), at(9), "Gemini MCP grant, ms");
+    assert_eq!(expiry("aws-login:signin"), at(10), "aws login keys");
+    // The Gemini grant file holds every server: `updatedAt` dates each.
+    assert_eq!(time(&rows["gemini-mcp:example"]["created_at"]), at(8));
+    assert_eq!(
+        rows["gemini-mcp:example"]["account"],
+        "https://mcp.example.invalid"
+    );
+    assert_eq!(
+        rows["gemini-mcp:example"]["relogin"],
+        "gemini, then /mcp auth example"
+    );
+    // The cache file is named by sha256 of the profile's login_session.
+    assert_eq!(
+        rows["aws-login:signin"]["relogin"],
+        "aws login --profile signin"
+    );
+    assert_eq!(rows["aws-login:signin"]["account"], "111111111111");
 
     assert_eq!(rows["claude-code"]["account"], "dev@example.invalid");
     assert_eq!(rows["claude-code"]["relogin"], "claude /login");
@@ -421,7 +439,9 @@ fn override_variables_move_every_tool() {
         .with_var(
             "AWS_SHARED_CREDENTIALS_FILE",
             &path(&aws.join("credentials")),
-        );
+        )
+        .with_var("AWS_CONFIG_FILE", &path(&aws.join("config")))
+        .with_var("AWS_LOGIN_CACHE_DIRECTORY", &path(&aws.join("login/cache")));
     let found = discover_all(&env, &DiscoverConfig::default());
     assert!(found.problems.is_empty(), "{:?}", found.problems);
     let mut names: Vec<&str> = found.credentials.iter().map(|c| c.name.as_str()).collect();
@@ -434,6 +454,7 @@ fn override_variables_move_every_tool() {
         "mcp-remote:01234567",
         "gcloud:gcloud@example.invalid",
         "aws:saml-dev",
+        "aws-login:signin",
     ] {
         assert!(names.contains(&want), "{want} not found in {names:?}");
     }
@@ -567,4 +588,46 @@ fn check_judges_discovered_credentials_by_who_can_renew_them() {
             && stdout.contains("aws sso login --profile dev"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_bad_entry_is_reported_and_its_neighbours_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join(".gemini/mcp-oauth-tokens.json"),
+        r#"[{"serverName": "broken", "token": {}},
+            {"serverName": "ok", "token": {"accessToken": "FIXTURE-CANARY-g", "expiresAt": 4102477200000.0}}]"#,
+    );
+    write(
+        &dir.path().join(".aws/login/cache/0123.json"),
+        r#"{"accessToken": "FIXTURE-CANARY-not-an-object", "refreshToken": "FIXTURE-CANARY-r"}"#,
+    );
+    write(
+        &dir.path().join(".aws/login/cache/4567.json"),
+        r#"{"accessToken": {"sessionToken": "FIXTURE-CANARY-s", "accountId": "222222222222",
+            "expiresAt": "2100-01-01T10:00:00Z"}}"#,
+    );
+    let env = Env::new(dir.path(), dir.path());
+
+    let gemini = only("gemini", &env);
+    let names: Vec<&str> = gemini.credentials.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["gemini-mcp:ok"]);
+    assert_eq!(gemini.credentials[0].expires_at, Some(at(9)));
+    assert_eq!(gemini.problems.len(), 1, "{:?}", gemini.problems);
+    assert!(
+        gemini.problems[0]
+            .to_string()
+            .contains("mcp-oauth-tokens.json")
+    );
+
+    let aws = only("aws", &env);
+    let names: Vec<&str> = aws.credentials.iter().map(|c| c.name.as_str()).collect();
+    // No profile names the session: the account labels it, and the
+    // re-login command cannot name a profile.
+    assert_eq!(names, ["aws-login:222222222222"]);
+    assert_eq!(aws.credentials[0].expires_at, Some(at(10)));
+    assert_eq!(aws.problems.len(), 1, "{:?}", aws.problems);
+    let problem = aws.problems[0].to_string();
+    assert!(problem.contains("0123.json") && problem.contains("accessToken"));
+    assert!(!format!("{gemini:?} {aws:?} {problem}").contains(CANARY));
 }

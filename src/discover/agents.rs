@@ -175,10 +175,19 @@ pub fn codex(env: &Env) -> Discovered {
 }
 
 /// Gemini CLI: `~/.gemini/oauth_creds.json`, google-auth-library's
-/// `expiry_date` in epoch milliseconds (sometimes a float).
+/// `expiry_date` in epoch milliseconds (sometimes a float), and the MCP
+/// OAuth grants of `~/.gemini/mcp-oauth-tokens.json`.
 pub fn gemini(env: &Env) -> Discovered {
-    const TOOL: &str = "gemini";
     let dir = env.home().join(".gemini");
+    let mut out = gemini_login(env, &dir);
+    let mcp = gemini_mcp(env, &dir);
+    out.credentials.extend(mcp.credentials);
+    out.problems.extend(mcp.problems);
+    out
+}
+
+fn gemini_login(env: &Env, dir: &std::path::Path) -> Discovered {
+    const TOOL: &str = "gemini";
     let path = dir.join("oauth_creds.json");
     let mut out = Discovered::default();
     let doc = match read_json(TOOL, &path) {
@@ -215,6 +224,65 @@ pub fn gemini(env: &Env) -> Discovered {
         }
         .into_credential(),
     );
+    out
+}
+
+/// `mcp-oauth-tokens.json`: an array of `{serverName, token: {accessToken,
+/// refreshToken, expiresAt (ms), scope}, mcpServerUrl, updatedAt (ms)}`.
+fn gemini_mcp(env: &Env, dir: &std::path::Path) -> Discovered {
+    const TOOL: &str = "gemini";
+    let path = dir.join("mcp-oauth-tokens.json");
+    let mut out = Discovered::default();
+    let doc = match read_json(TOOL, &path) {
+        Ok(Some(doc)) => doc,
+        Ok(None) => return out,
+        Err(p) => return problem(p),
+    };
+    let Some(entries) = doc.as_array() else {
+        return problem(malformed(TOOL, &path, "not a JSON array"));
+    };
+    let written = modified(&path).unwrap_or_else(Utc::now);
+    for entry in entries {
+        let server = str_at(entry, "serverName");
+        let token = entry.get("token");
+        let (Some(server), Some(access)) = (server, token.and_then(|t| str_at(t, "accessToken")))
+        else {
+            out.problems.push(malformed(
+                TOOL,
+                &path,
+                "an entry without serverName or token.accessToken",
+            ));
+            continue;
+        };
+        let token = token.unwrap_or(&Value::Null);
+        let expires_at = token.get("expiresAt").and_then(epoch_ms);
+        // The file holds every server's grant: `updatedAt` dates this one.
+        let created_at = entry
+            .get("updatedAt")
+            .and_then(epoch_ms)
+            .filter(|u| expires_at.is_none_or(|e| *u < e))
+            .unwrap_or_else(|| issued(written, expires_at, None));
+        out.credentials.push(
+            Finding {
+                name: format!("gemini-mcp:{server}"),
+                kind: Kind::OAuth,
+                provider: "mcp",
+                account: str_at(entry, "mcpServerUrl").and_then(origin_only),
+                scopes: str_at(token, "scope")
+                    .map(|s| s.split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default(),
+                created_at,
+                expires_at,
+                secret: Secret::new(access),
+                refresh_token: str_at(token, "refreshToken").map(Secret::new),
+                tool: "gemini-cli",
+                location: env.display(&path),
+                relogin: Some(format!("gemini, then /mcp auth {server}")),
+                note: None,
+            }
+            .into_credential(),
+        );
+    }
     out
 }
 

@@ -1,5 +1,6 @@
-//! AWS: the SSO token cache and the shared credentials file, with the
-//! profile that `aws sso login` needs taken from `~/.aws/config`.
+//! AWS: the SSO token cache, the `aws login` cache and the shared
+//! credentials file, with the profile that the re-login command needs taken
+//! from `~/.aws/config`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,12 +13,14 @@ use super::read::{any_time, modified, read_bytes, read_json, str_at};
 use super::{Discovered, Env, Finding};
 use crate::model::{Credential, Kind, Secret};
 
-/// AWS: `~/.aws/sso/cache/*.json` (`expiresAt` with `Z` or a literal `UTC`)
-/// and the expiry keys helpers add to `~/.aws/credentials`
-/// (`x_security_token_expires`, `aws_expiration`).
+/// AWS: `~/.aws/sso/cache/*.json` (`expiresAt` with `Z` or a literal `UTC`),
+/// `~/.aws/login/cache/*.json` (`aws login`'s temporary keys) and the expiry
+/// keys helpers add to `~/.aws/credentials` (`x_security_token_expires`,
+/// `aws_expiration`).
 pub fn discover(env: &Env) -> Discovered {
     let mut out = Discovered::default();
-    let profiles = sso_profiles(env);
+    let config = config_sections(env);
+    let profiles = sso_profiles(&config);
     let cache = env.home().join(".aws/sso/cache");
     let mut sso: Vec<Credential> = Vec::new();
     for path in json_files(&cache) {
@@ -28,6 +31,20 @@ pub fn discover(env: &Env) -> Discovered {
         }
     }
     out.credentials.extend(latest_per_name(sso));
+    let logins = login_profiles(&config);
+    let cache = env
+        .path_var("AWS_LOGIN_CACHE_DIRECTORY")
+        .unwrap_or_else(|| env.home().join(".aws/login/cache"));
+    for path in json_files(&cache) {
+        match read_json("aws", &path) {
+            Ok(Some(doc)) => match login_token(env, &path, &doc, &logins) {
+                Ok(c) => out.credentials.push(c),
+                Err(reason) => out.problems.push(malformed("aws", &path, reason)),
+            },
+            Ok(None) => {}
+            Err(p) => out.problems.push(p),
+        }
+    }
     let creds = env
         .path_var("AWS_SHARED_CREDENTIALS_FILE")
         .unwrap_or_else(|| env.home().join(".aws/credentials"));
@@ -102,16 +119,94 @@ fn sso_token(
     )
 }
 
-/// `sso_start_url -> profile` from `~/.aws/config` (`AWS_CONFIG_FILE`),
-/// directly or through an `[sso-session NAME]` section.
-fn sso_profiles(env: &Env) -> BTreeMap<String, String> {
+/// One `aws login` cache file, `sha256(login_session).json`: an object of
+/// temporary keys (`accessKeyId`, `secretAccessKey`, `sessionToken`,
+/// `expiresAt`) and the refresh token the AWS CLI renews them with.
+fn login_token(
+    env: &Env,
+    path: &Path,
+    doc: &Value,
+    profiles: &BTreeMap<String, String>,
+) -> Result<Credential, &'static str> {
+    let keys = doc
+        .get("accessToken")
+        .filter(|k| k.is_object())
+        .ok_or("no accessToken object")?;
+    let secret = str_at(keys, "sessionToken")
+        .or_else(|| str_at(keys, "secretAccessKey"))
+        .ok_or("accessToken has neither sessionToken nor secretAccessKey")?;
+    let expires_at = keys.get("expiresAt").and_then(any_time);
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let profile = profiles.get(&stem);
+    let account = str_at(keys, "accountId").map(str::to_string);
+    let label = profile
+        .cloned()
+        .or_else(|| account.clone())
+        .unwrap_or_else(|| stem.chars().take(8).collect());
+    let written = modified(path).unwrap_or_else(Utc::now);
+    Ok(Finding {
+        name: format!("aws-login:{label}"),
+        kind: Kind::Cloud,
+        provider: "aws",
+        account,
+        scopes: Vec::new(),
+        created_at: issued(written, expires_at, None),
+        expires_at,
+        secret: Secret::new(secret),
+        refresh_token: str_at(doc, "refreshToken").map(Secret::new),
+        tool: "aws",
+        location: env.display(path),
+        relogin: Some(match profile {
+            Some(p) => format!("aws login --profile {p}"),
+            None => "aws login".to_string(),
+        }),
+        note: None,
+    }
+    .into_credential())
+}
+
+/// `~/.aws/config` (`AWS_CONFIG_FILE`) as sections; empty when absent.
+fn config_sections(env: &Env) -> Vec<(String, BTreeMap<String, String>)> {
     let path = env
         .path_var("AWS_CONFIG_FILE")
         .unwrap_or_else(|| env.home().join(".aws/config"));
-    let Ok(Some(bytes)) = read_bytes("aws", &path) else {
-        return BTreeMap::new();
-    };
-    let sections = ini(&String::from_utf8_lossy(&bytes));
+    match read_bytes("aws", &path) {
+        Ok(Some(bytes)) => ini(&String::from_utf8_lossy(&bytes)),
+        _ => Vec::new(),
+    }
+}
+
+/// The profile name of a `[profile NAME]` or `[default]` section.
+fn profile_name(section: &str) -> Option<&str> {
+    match section.strip_prefix("profile ") {
+        Some(p) => Some(p.trim()),
+        None => (section == "default").then_some("default"),
+    }
+}
+
+/// `sha256(login_session) -> profile`: the cache file name of each profile
+/// that `aws login` signs in.
+fn login_profiles(sections: &[(String, BTreeMap<String, String>)]) -> BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    let mut map = BTreeMap::new();
+    for (section, kv) in sections {
+        if let (Some(profile), Some(session)) = (profile_name(section), kv.get("login_session")) {
+            let hash: String = Sha256::digest(session.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            map.entry(hash).or_insert_with(|| profile.to_string());
+        }
+    }
+    map
+}
+
+/// `sso_start_url -> profile` from `~/.aws/config`, directly or through an
+/// `[sso-session NAME]` section.
+fn sso_profiles(sections: &[(String, BTreeMap<String, String>)]) -> BTreeMap<String, String> {
     let session_url = |name: &str| {
         sections
             .iter()
@@ -119,11 +214,9 @@ fn sso_profiles(env: &Env) -> BTreeMap<String, String> {
             .and_then(|(_, kv)| kv.get("sso_start_url").cloned())
     };
     let mut map = BTreeMap::new();
-    for (section, kv) in &sections {
-        let profile = match section.strip_prefix("profile ") {
-            Some(p) => p.trim(),
-            None if section == "default" => "default",
-            None => continue,
+    for (section, kv) in sections {
+        let Some(profile) = profile_name(section) else {
+            continue;
         };
         let url = kv
             .get("sso_start_url")
