@@ -580,3 +580,111 @@ fn secrets_pasted_into_command_args_or_url_are_flagged_not_shown() {
     let text = serde_json::to_string(&rows).unwrap();
     assert!(!text.contains("LITERAL-CANARY"), "{text}");
 }
+
+/// A VS Code server that starts `printenv` with an `envFile`.
+fn write_vscode_env_file_server(t: &ToolHome) {
+    let body = serde_json::json!({ "servers": { "dotenv": {
+        "type": "stdio",
+        "command": "printenv",
+        "env": { "DECLARED": "d", "SHARED": "from-env" },
+        "envFile": "${workspaceFolder}/.env",
+    }}});
+    std::fs::write(t.cwd().join(".vscode/mcp.json"), body.to_string()).unwrap();
+}
+
+#[test]
+fn an_env_file_supplies_its_variables_below_the_declared_ones() {
+    let t = project();
+    write_vscode_env_file_server(&t);
+    std::fs::write(
+        t.cwd().join(".env"),
+        "# the server's settings\nSHARED=from-file\nexport FROM_FILE=\"x y\"\n",
+    )
+    .unwrap();
+    let out = t
+        .credtop()
+        .env("ANTHROPIC_API_KEY", "sk-ant-PARENT-CANARY")
+        .env("UNRELATED", "parent-only")
+        .args(["mcp", "exec", "dotenv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env = env_lines(&out.stdout);
+    let names: BTreeSet<&str> = env.keys().map(String::as_str).collect();
+    let want: BTreeSet<&str> = ["PATH", "HOME", "DECLARED", "SHARED", "FROM_FILE"]
+        .into_iter()
+        .collect();
+    assert_eq!(names, want);
+    assert_eq!(env["SHARED"], "from-env", "env wins over envFile");
+    assert_eq!(env["FROM_FILE"], "x y");
+
+    let rows = list_json(&t, ALL_SET);
+    assert_eq!(state_of(&rows, "dotenv", "FROM_FILE"), "env_file");
+    assert_eq!(state_of(&rows, "dotenv", "workspaceFolder"), "predefined");
+    let out = t
+        .credtop()
+        .envs(ALL_SET.iter().copied())
+        .args(["mcp", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_missing_or_malformed_env_file_keeps_the_server_from_starting() {
+    let t = project();
+    write_vscode_env_file_server(&t);
+    let check = |t: &ToolHome| {
+        let out = t
+            .credtop()
+            .envs(ALL_SET.iter().copied())
+            .args(["mcp", "check"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        check(&t).trim_end(),
+        "the MCP server 'dotenv' (.vscode/mcp.json) cannot start: its envFile .env cannot be read (entity not found)"
+    );
+    let exec = t
+        .credtop()
+        .args(["mcp", "exec", "dotenv"])
+        .output()
+        .unwrap();
+    assert_eq!(exec.status.code(), Some(2));
+    assert!(exec.stdout.is_empty(), "the server must not start");
+
+    std::fs::write(
+        t.cwd().join(".env"),
+        "GOOD=1\nTOKEN=\"ENVFILE-CANARY\nNEXT=2\n",
+    )
+    .unwrap();
+    let text = check(&t);
+    assert_eq!(
+        text.trim_end(),
+        "the MCP server 'dotenv' (.vscode/mcp.json) cannot start: its envFile .env: line 2: a quote is not closed (values on several lines are not supported)"
+    );
+    let exec = t
+        .credtop()
+        .args(["mcp", "exec", "dotenv"])
+        .output()
+        .unwrap();
+    assert_eq!(exec.status.code(), Some(2));
+    let all = format!(
+        "{text}{}{}",
+        String::from_utf8_lossy(&exec.stdout),
+        String::from_utf8_lossy(&exec.stderr)
+    );
+    assert!(!all.contains("ENVFILE-CANARY"), "{all}");
+}

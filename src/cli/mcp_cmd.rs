@@ -179,6 +179,22 @@ pub fn exec(ctx: &Context, name: &str, extra: &[String]) -> Result<ExitCode, Fai
         .iter()
         .map(|a| resolver.expand(a))
         .collect::<Result<Vec<_>, _>>()?;
+    // The envFile's variables first: those of `env` win over them, as in
+    // VS Code and Cursor.
+    let from_file = match server.env_file_vars(&env) {
+        None => Vec::new(),
+        Some(Ok(vars)) => vars,
+        Some(Err(error)) => {
+            return Err(Failure::new(
+                exit::NEEDS_ACTION,
+                McpProblem::EnvFile {
+                    server: format!("'{}' ({})", server.name, server.file.label),
+                    error,
+                }
+                .to_string(),
+            ));
+        }
+    };
     resolver.field = "env";
     let declared = server
         .env
@@ -192,7 +208,7 @@ pub fn exec(ctx: &Context, name: &str, extra: &[String]) -> Result<ExitCode, Fai
             child.env(var, v.expose());
         }
     }
-    for (k, v) in &declared {
+    for (k, v) in from_file.iter().chain(&declared) {
         child.env(k, v.expose());
     }
     child.args(args.iter().map(Secret::expose)).args(extra);
@@ -312,18 +328,7 @@ impl Resolver<'_> {
             )),
             Reference::Unexpanded { text } => Ok(Secret::new(text.clone())),
             Reference::Predefined { name } => {
-                let folder = self.server.workspace(self.env);
-                let v = match name.as_str() {
-                    "workspaceFolder" => folder.display().to_string(),
-                    "workspaceFolderBasename" => folder
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    "userHome" => self.env.home().display().to_string(),
-                    "cwd" => self.env.cwd().display().to_string(),
-                    _ => "/".to_string(),
-                };
-                Ok(Secret::new(v))
+                Ok(Secret::new(self.server.predefined(self.env, name)))
             }
         }
     }

@@ -192,6 +192,9 @@ fn server(
         env: map("env"),
         url: text("url"),
         headers: map("headers"),
+        // Only VS Code and Cursor load an envFile.
+        env_file: text("envFile")
+            .filter(|_| matches!(file.dialect, Dialect::VsCode | Dialect::Cursor)),
     })
 }
 

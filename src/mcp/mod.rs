@@ -7,6 +7,7 @@
 //! is never held longer than the spawn needs it.
 
 mod config;
+mod dotenv;
 mod literal;
 mod refs;
 mod state;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use config::{McpConfigs, load};
+pub use dotenv::DotenvError;
 pub use refs::{Part, Reference, parse, references};
 pub use state::{
     Dependent, McpProblem, Supply, VarReport, VarState, dependents, dependents_by_credential,
@@ -90,6 +92,23 @@ pub struct McpServer {
     pub env: Vec<(String, Secret)>,
     pub url: Option<String>,
     pub headers: Vec<(String, Secret)>,
+    /// VS Code's and Cursor's `envFile`, unexpanded: a `.env` file whose
+    /// variables the server starts with, below those of `env`.
+    pub env_file: Option<String>,
+}
+
+/// Why the `envFile` of a server cannot be read. Names the file, never a
+/// value in it.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum EnvFileError {
+    #[error("its envFile names {var}, which is not set")]
+    Unset { var: String },
+    #[error("its envFile uses ${{input:{id}}}, which only VS Code can ask for")]
+    Input { id: String },
+    #[error("its envFile {path} cannot be read ({reason})")]
+    Unreadable { path: String, reason: String },
+    #[error("its envFile {path}: {error}")]
+    Malformed { path: String, error: DotenvError },
 }
 
 impl McpServer {
@@ -117,6 +136,65 @@ impl McpServer {
             .clone()
             .or_else(|| self.file.workspace.clone())
             .unwrap_or_else(|| env.cwd().to_path_buf())
+    }
+
+    /// What a predefined variable (`${workspaceFolder}`, `${userHome}`, ...)
+    /// stands for when this server starts.
+    pub fn predefined(&self, env: &Env, name: &str) -> String {
+        let folder = self.workspace(env);
+        match name {
+            "workspaceFolder" => folder.display().to_string(),
+            "workspaceFolderBasename" => folder
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            "userHome" => env.home().display().to_string(),
+            "cwd" => env.cwd().display().to_string(),
+            _ => "/".to_string(),
+        }
+    }
+
+    /// The file `envFile` names, expanded, relative to the workspace
+    /// folder; None when the server has no envFile.
+    pub fn env_file_path(&self, env: &Env) -> Option<Result<PathBuf, EnvFileError>> {
+        let raw = self.env_file.as_deref()?;
+        let mut text = String::new();
+        for part in parse(raw, self.file.dialect) {
+            match part {
+                Part::Text(t) => text.push_str(&t),
+                Part::Ref(Reference::Predefined { name }, _) => {
+                    text.push_str(&self.predefined(env, &name))
+                }
+                Part::Ref(Reference::Env { var, default }, _) => match (env.var(&var), default) {
+                    (Some(v), _) => text.push_str(v.expose()),
+                    (None, Some(d)) => text.push_str(&d),
+                    (None, None) => return Some(Err(EnvFileError::Unset { var })),
+                },
+                Part::Ref(Reference::Input { id }, _) => {
+                    return Some(Err(EnvFileError::Input { id }));
+                }
+                Part::Ref(Reference::Unexpanded { text: t }, _) => text.push_str(&t),
+            }
+        }
+        Some(Ok(self.workspace(env).join(text)))
+    }
+
+    /// The variables of the server's `envFile`, read now; None when the
+    /// server has no envFile.
+    pub fn env_file_vars(&self, env: &Env) -> Option<Result<Vec<(String, Secret)>, EnvFileError>> {
+        let path = match self.env_file_path(env)? {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let shown = config::label(env, &path);
+        let read = std::fs::read(&path).map_err(|e| EnvFileError::Unreadable {
+            path: shown.clone(),
+            reason: e.kind().to_string(),
+        });
+        Some(read.and_then(|bytes| {
+            dotenv::parse(&String::from_utf8_lossy(&bytes))
+                .map_err(|error| EnvFileError::Malformed { path: shown, error })
+        }))
     }
 
     /// The fields that hold a literal value worth moving to a variable:
@@ -215,6 +293,9 @@ impl McpServer {
         for (k, v) in &self.headers {
             add(format!("headers.{k}"), v.expose());
         }
+        if let Some(f) = &self.env_file {
+            add("envFile".into(), f);
+        }
         out
     }
 }
@@ -229,6 +310,7 @@ impl fmt::Debug for McpServer {
             .field("args", &self.args.len())
             .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
             .field("remote", &self.url.is_some())
+            .field("env_file", &self.env_file.is_some())
             .finish()
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{McpServer, Reference};
+use super::{EnvFileError, McpServer, Reference};
 use crate::discover::Env;
 
 /// How credtop supplies a variable, from `[mcp_env]` in config.toml:
@@ -53,6 +53,8 @@ pub enum VarState {
     /// Another client's syntax, which this config's client does not
     /// expand: the server receives the text as written.
     Literal,
+    /// A line of the server's `envFile`.
+    EnvFile,
 }
 
 impl VarState {
@@ -65,6 +67,7 @@ impl VarState {
             VarState::Prompted => "prompted by VS Code",
             VarState::Predefined => "predefined",
             VarState::Literal => "literal (not expanded by this client)",
+            VarState::EnvFile => "set in envFile",
         }
     }
 }
@@ -115,6 +118,19 @@ pub fn variables(
                 credential,
             }
         })
+        .chain(
+            server
+                .env_file_vars(env)
+                .and_then(Result::ok)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, _)| VarReport {
+                    name,
+                    field: "envFile".into(),
+                    state: VarState::EnvFile,
+                    credential: None,
+                }),
+        )
         .collect()
 }
 
@@ -144,6 +160,8 @@ pub enum McpProblem {
         field: String,
         server: String,
     },
+    #[error("the MCP server {server} cannot start: {error}")]
+    EnvFile { server: String, error: EnvFileError },
 }
 
 /// Whether a reference in `field` would end up on the child's command line.
@@ -186,6 +204,17 @@ pub fn problems(
             }
             _ => None,
         })
+        .chain(
+            server
+                .env_file_vars(env)
+                .and_then(Result::err)
+                // An unset variable in the envFile path has its own line.
+                .filter(|e| !matches!(e, EnvFileError::Unset { .. }))
+                .map(|error| McpProblem::EnvFile {
+                    server: who.clone(),
+                    error,
+                }),
+        )
         .collect()
 }
 
