@@ -13,6 +13,7 @@ command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v gh >/dev/null || need+=(gh)
 if ((${#need[@]})); then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
