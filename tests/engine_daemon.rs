@@ -254,6 +254,32 @@ fn a_key_rotated_by_hand_is_picked_up_live_and_audited() {
 /// full jitter) instead of hammering it, although every failure rewrites
 /// the lane state that the store watch reports back to the engine.
 #[test]
+fn a_key_past_its_rotation_age_is_warned_about_once() {
+    let home = Home::new();
+    home.key("old", "sk-old", chrono::Duration::days(100));
+    home.key("young", "sk-young", chrono::Duration::days(1));
+    let d = daemon(&home);
+    wait_for("the rotation warning", Duration::from_secs(10), || {
+        !audit_events(&home, "warning_raised").is_empty()
+    });
+    // A reload (another key appears) must not repeat it.
+    home.key("later", "sk-later", chrono::Duration::days(2));
+    wait_for("the external change", Duration::from_secs(10), || {
+        !audit_events(&home, "external_change").is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    stop(d);
+    let warnings = audit_events(&home, "warning_raised");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0]["credential"], "old");
+    let detail = warnings[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("90 days") && detail.contains("credtop rotate old"),
+        "{detail}"
+    );
+}
+
+#[test]
 fn transient_failures_back_off_instead_of_hammering_the_provider() {
     let stub = Stub::start();
     let home = Home::new();

@@ -82,8 +82,9 @@ impl StatusRow {
                 c.secret.fingerprint().0
             },
             age_days: age.num_days(),
-            rotation_due: zone == Zone::None
-                && Duration::try_days(rotation_age_days).is_some_and(|limit| age >= limit),
+            rotation_due: life
+                .rotation_due(rotation_age_days)
+                .is_some_and(|due| now >= due),
             location,
             relogin,
             note,

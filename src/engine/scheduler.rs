@@ -391,7 +391,9 @@ impl Engine {
                 .flatten(),
             (false, true) => life.scheduled_refresh(cred.jitter_seed()),
             (false, false) => match lane.warned {
-                Zone::Safe => life.refresh_point(),
+                Zone::Safe => life
+                    .refresh_point()
+                    .or_else(|| life.rotation_due(self.lc.store().config().rotation_age_days())),
                 Zone::Danger => life.expires_at,
                 _ => None,
             },
@@ -418,10 +420,12 @@ impl Engine {
         let Ok(cred) = self.lc.store().load(name) else {
             return;
         };
-        let zone = cred.zone(Utc::now(), self.lc.providers().refresh_at(&cred.provider));
+        let now = Utc::now();
+        let zone = cred.zone(now, self.lc.providers().refresh_at(&cred.provider));
         let event = match zone {
             Zone::Danger => Event::WarningRaised,
             Zone::Expired => Event::TokenExpired,
+            Zone::None => return self.warn_rotation(&cred, now),
             _ => return self.track(&cred),
         };
         let detail = if self.lanes.get(name).is_some_and(|l| l.paused) {
@@ -445,6 +449,31 @@ impl Engine {
             lane.warned = zone;
         }
         self.track(&cred);
+    }
+
+    /// A key without expiry reached the rotation age: warn once. `warned`
+    /// records it as Danger, the nearest thing a key without zones has.
+    fn warn_rotation(&mut self, cred: &Credential, now: DateTime<Utc>) {
+        let days = self.lc.store().config().rotation_age_days();
+        let due = cred.lifetime(None).rotation_due(days);
+        if due.is_some_and(|d| now >= d) {
+            self.lc.audit().record(
+                AuditRecord::new(Event::WarningRaised, self.actor(), Outcome::Info)
+                    .about(cred)
+                    .detail(format!(
+                        "older than the rotation age ({days} days); rotate it: credtop rotate {}",
+                        cred.name
+                    )),
+            );
+            self.emit(EngineEvent::Warning {
+                name: cred.name.clone(),
+                zone: Zone::None,
+            });
+            if let Some(lane) = self.lanes.get_mut(&cred.name) {
+                lane.warned = Zone::Danger;
+            }
+        }
+        self.track(cred);
     }
 
     fn actor(&self) -> crate::audit::Actor {

@@ -124,6 +124,16 @@ impl Lifetime {
     pub fn age(&self, now: DateTime<Utc>) -> Duration {
         (now - self.created_at).max(Duration::zero())
     }
+
+    /// When a credential without expiry reaches the rotation age; None for
+    /// one that expires (its expiry is what counts) or an age out of range.
+    pub fn rotation_due(&self, rotation_age_days: i64) -> Option<DateTime<Utc>> {
+        if self.expires_at.is_some() {
+            return None;
+        }
+        self.created_at
+            .checked_add_signed(Duration::try_days(rotation_age_days.max(0))?)
+    }
 }
 
 fn scale(d: Duration, factor: f64) -> Duration {
@@ -165,6 +175,11 @@ mod tests {
         assert_eq!(l.zone(t(10)), Zone::None);
         assert_eq!(l.refresh_point(), None);
         assert_eq!(l.age(t(86_400)), Duration::days(1));
+        assert_eq!(l.rotation_due(90), Some(t(90 * 86_400)));
+        // Out of range is "never", not a panic; an expiring token is judged
+        // by its expiry instead.
+        assert_eq!(l.rotation_due(i64::MAX), None);
+        assert_eq!(hour_token().rotation_due(90), None);
     }
 
     #[test]
