@@ -254,6 +254,34 @@ fn a_key_rotated_by_hand_is_picked_up_live_and_audited() {
 /// full jitter) instead of hammering it, although every failure rewrites
 /// the lane state that the store watch reports back to the engine.
 #[test]
+fn a_failure_the_lane_state_cannot_record_pauses_without_spinning() {
+    let server = AuthServer::start(6, &[]);
+    let home = Home::new();
+    authserver::login(&home, &server, "acme");
+    // The lock cannot be taken (a directory where its file goes): a
+    // configuration error, which pauses the lane but is not recorded in
+    // the lane state.
+    let lock = home.path().join("locks/acme.lock");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir_all(&lock).unwrap();
+    let d = daemon(&home);
+    // The refresh point (4.8 s) and the expiry (6 s) pass.
+    std::thread::sleep(Duration::from_secs(8));
+    stop(d);
+    let logs = std::fs::read_dir(home.path().join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect::<String>();
+    let failures = logs.matches("refresh failed").count();
+    assert!(
+        (1..=2).contains(&failures),
+        "{failures} failed refreshes logged"
+    );
+    let expired = audit_events(&home, "token_expired");
+    assert_eq!(expired.len(), 1, "{expired:?}");
+}
+
+#[test]
 fn a_key_past_its_rotation_age_is_warned_about_once() {
     let home = Home::new();
     home.key("old", "sk-old", chrono::Duration::days(100));
@@ -266,6 +294,14 @@ fn a_key_past_its_rotation_age_is_warned_about_once() {
     home.key("later", "sk-later", chrono::Duration::days(2));
     wait_for("the external change", Duration::from_secs(10), || {
         !audit_events(&home, "external_change").is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    stop(d);
+    // Nor does a daemon started again (or the dashboard opened).
+    let loaded = audit_events(&home, "credential_loaded").len();
+    let d = daemon(&home);
+    wait_for("the second daemon to load", Duration::from_secs(10), || {
+        audit_events(&home, "credential_loaded").len() >= loaded + 3
     });
     std::thread::sleep(Duration::from_secs(1));
     stop(d);

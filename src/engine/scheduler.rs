@@ -69,7 +69,9 @@ pub enum EngineEvent {
         name: String,
         kind: FailureKind,
     },
-    /// A non-refreshable credential entered its danger zone or expired.
+    /// A credential credtop cannot refresh (not refreshable, or its lane
+    /// paused) entered its danger zone or expired, or a key without expiry
+    /// passed the rotation age (`zone: None`).
     Warning {
         name: String,
         zone: Zone,
@@ -102,6 +104,10 @@ pub struct Engine {
     events: broadcast::Sender<EngineEvent>,
     lanes: HashMap<String, Lane>,
     schedule: BTreeSet<(DateTime<Utc>, String)>,
+    /// The warnings already in the audit trail when this engine started, by
+    /// fingerprint: an engine started again (the dashboard is opened many
+    /// times a day) does not repeat them.
+    warned_before: HashMap<String, Zone>,
 }
 
 type Finished = (String, Duration, Result<RefreshOutcome, LifecycleError>);
@@ -118,6 +124,7 @@ impl Engine {
             events,
             lanes: HashMap::new(),
             schedule: BTreeSet::new(),
+            warned_before: HashMap::new(),
         };
         (engine, rx)
     }
@@ -367,18 +374,30 @@ impl Engine {
     fn track(&mut self, cred: &Credential) {
         let refresh_at = self.lc.providers().refresh_at(&cred.provider);
         let life = cred.lifetime(refresh_at);
-        let paused = lane::load(self.lc.home(), &cred.name)
-            .is_some_and(|s| s.paused && s.status_for(cred).is_some());
-        let refreshable = cred.is_refreshable();
+        let fingerprint = cred.secret.fingerprint();
         let previous = self.lanes.get(&cred.name);
+        let same = previous.filter(|p| p.fingerprint == fingerprint);
+        // Paused as recorded in the lane state, or in memory by a failure
+        // that could not be recorded (the lock or the store failing): either
+        // way, only a new credential resumes the lane.
+        let paused = lane::load(self.lc.home(), &cred.name)
+            .is_some_and(|s| s.paused && s.status_for(cred).is_some())
+            || same.is_some_and(|p| p.paused);
+        let refreshable = cred.is_refreshable();
+        let warned = match same {
+            Some(p) => p.warned,
+            None => self
+                .warned_before
+                .get(&fingerprint.0)
+                .copied()
+                .unwrap_or(Zone::Safe),
+        };
         let lane = Lane {
             provider: cred.provider.clone(),
-            fingerprint: cred.secret.fingerprint(),
+            fingerprint,
             refreshable,
             next: previous.and_then(|p| p.next),
-            warned: previous
-                .filter(|p| p.fingerprint == cred.secret.fingerprint())
-                .map_or(Zone::Safe, |p| p.warned),
+            warned,
             failures: previous.map_or(0, |p| p.failures),
             paused,
             in_flight: previous.is_some_and(|p| p.in_flight),
@@ -430,21 +449,13 @@ impl Engine {
         };
         let detail = if self.lanes.get(name).is_some_and(|l| l.paused) {
             format!(
-                "refresh is paused; log in again: credtop login {}",
-                cred.provider
+                "refresh is paused; log in again: {}",
+                super::lifecycle::relogin(&cred)
             )
         } else {
             "credtop cannot refresh this credential; renew it by hand".to_string()
         };
-        self.lc.audit().record(
-            AuditRecord::new(event, self.actor(), Outcome::Info)
-                .about(&cred)
-                .detail(detail),
-        );
-        self.emit(EngineEvent::Warning {
-            name: name.to_string(),
-            zone,
-        });
+        self.record_warning(&cred, event, zone, detail);
         if let Some(lane) = self.lanes.get_mut(name) {
             lane.warned = zone;
         }
@@ -457,23 +468,37 @@ impl Engine {
         let days = self.lc.store().config().rotation_age_days();
         let due = cred.lifetime(None).rotation_due(days);
         if due.is_some_and(|d| now >= d) {
-            self.lc.audit().record(
-                AuditRecord::new(Event::WarningRaised, self.actor(), Outcome::Info)
-                    .about(cred)
-                    .detail(format!(
-                        "older than the rotation age ({days} days); rotate it: credtop rotate {}",
-                        cred.name
-                    )),
+            let detail = format!(
+                "older than the rotation age ({days} days); rotate it: credtop rotate {}",
+                cred.name
             );
-            self.emit(EngineEvent::Warning {
-                name: cred.name.clone(),
-                zone: Zone::None,
-            });
+            self.record_warning(cred, Event::WarningRaised, Zone::None, detail);
             if let Some(lane) = self.lanes.get_mut(&cred.name) {
                 lane.warned = Zone::Danger;
             }
         }
         self.track(cred);
+    }
+
+    /// Audits and announces a warning, unless another engine (the daemon
+    /// beside the dashboard) has just said the same about this token.
+    fn record_warning(&self, cred: &Credential, event: Event, zone: Zone, detail: String) {
+        let said = audited_warnings(self.lc.audit(), 16 << 10);
+        let rank = warning_rank(event);
+        if said
+            .get(&cred.secret.fingerprint().0)
+            .is_none_or(|z| zone_rank(*z) < rank)
+        {
+            self.lc.audit().record(
+                AuditRecord::new(event, self.actor(), Outcome::Info)
+                    .about(cred)
+                    .detail(detail),
+            );
+        }
+        self.emit(EngineEvent::Warning {
+            name: cred.name.clone(),
+            zone,
+        });
     }
 
     fn actor(&self) -> crate::audit::Actor {
@@ -483,6 +508,11 @@ impl Engine {
     /// Re-reads the store: picks up credentials added, replaced or removed
     /// by anyone, and audits the changes no credtop process made.
     fn reload(&mut self, initial: bool) {
+        if initial {
+            // The last few MiB hold every warning of all but the largest
+            // homes; one that scrolled out of them is said again.
+            self.warned_before = audited_warnings(self.lc.audit(), 8 << 20);
+        }
         let listing = self.lc.store().list();
         for problem in &listing.problems {
             tracing::warn!(problem = %problem, "unreadable credential");
@@ -612,6 +642,42 @@ impl Engine {
 
 /// Fingerprints written lately by any credtop process (refreshes by
 /// `credtop token`, logins, rotations), read from the audit trail's tail.
+/// The strongest warning the last `max_bytes` of the audit trail hold for
+/// each fingerprint: Danger for `warning_raised` (a danger zone, or a key
+/// past its rotation age), Expired for `token_expired`.
+fn audited_warnings(audit: &crate::audit::AuditLog, max_bytes: u64) -> HashMap<String, Zone> {
+    let mut out: HashMap<String, Zone> = HashMap::new();
+    let Ok(read) = crate::audit::read_tail(audit, None, max_bytes) else {
+        return out;
+    };
+    for r in read.records {
+        let zone = match r.event {
+            Event::WarningRaised => Zone::Danger,
+            Event::TokenExpired => Zone::Expired,
+            _ => continue,
+        };
+        if let Some(fp) = r.fingerprint {
+            let seen = out.entry(fp.0).or_insert(zone);
+            if zone_rank(zone) > zone_rank(*seen) {
+                *seen = zone;
+            }
+        }
+    }
+    out
+}
+
+fn zone_rank(z: Zone) -> u8 {
+    match z {
+        Zone::Expired => 2,
+        Zone::Danger => 1,
+        _ => 0,
+    }
+}
+
+fn warning_rank(e: Event) -> u8 {
+    if e == Event::TokenExpired { 2 } else { 1 }
+}
+
 fn recent_credtop_writes(audit: &crate::audit::AuditLog) -> BTreeSet<String> {
     let since = Utc::now() - chrono::Duration::hours(1);
     // The last few MiB hold far more than an hour of any real home.
