@@ -640,21 +640,18 @@ fn an_env_file_supplies_its_variables_below_the_declared_ones() {
 }
 
 #[test]
-fn a_missing_or_malformed_env_file_keeps_the_server_from_starting() {
+fn a_missing_env_file_keeps_the_server_from_starting() {
     let t = project();
     write_vscode_env_file_server(&t);
-    let check = |t: &ToolHome| {
-        let out = t
-            .credtop()
-            .envs(ALL_SET.iter().copied())
-            .args(["mcp", "check"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let out = t
+        .credtop()
+        .envs(ALL_SET.iter().copied())
+        .args(["mcp", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        check(&t).trim_end(),
+        String::from_utf8_lossy(&out.stdout).trim_end(),
         "the MCP server 'dotenv' (.vscode/mcp.json) cannot start: its envFile .env cannot be read (entity not found)"
     );
     let exec = t
@@ -664,16 +661,57 @@ fn a_missing_or_malformed_env_file_keeps_the_server_from_starting() {
         .unwrap();
     assert_eq!(exec.status.code(), Some(2));
     assert!(exec.stdout.is_empty(), "the server must not start");
+}
 
+#[test]
+fn an_env_file_is_read_as_vs_code_reads_it() {
+    let t = project();
+    write_vscode_env_file_server(&t);
+    // Lines VS Code skips, a colon separator, a comment after a value, a
+    // backslash it keeps: the server gets what the editor would give it.
     std::fs::write(
         t.cwd().join(".env"),
-        "GOOD=1\nTOKEN=\"ENVFILE-CANARY\nNEXT=2\n",
+        "\u{feff}not an assignment\r\nPASS=\"pa\\ss\"\r\nCOLON: yes\nCUT=abc#comment\n",
     )
     .unwrap();
-    let text = check(&t);
+    let out = t
+        .credtop()
+        .args(["mcp", "exec", "dotenv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env = env_lines(&out.stdout);
+    assert_eq!(env["PASS"], "pa\\ss");
+    assert_eq!(env["COLON"], "yes");
+    assert_eq!(env["CUT"], "abc");
+}
+
+#[test]
+fn a_store_mapping_does_not_reach_an_env_file_path() {
+    let t = project();
+    write_config(&t, "[mcp_env]\nSECRETS_DIR = \"key:ghkey\"\n");
+    add_key(&t, "ghkey", "ghp_STORE-CANARY");
+    let body = serde_json::json!({ "servers": { "dotenv": {
+        "type": "stdio",
+        "command": "printenv",
+        "envFile": "${env:SECRETS_DIR}/.env",
+    }}});
+    std::fs::write(t.cwd().join(".vscode/mcp.json"), body.to_string()).unwrap();
+    let out = t
+        .credtop()
+        .envs(ALL_SET.iter().copied())
+        .args(["mcp", "check"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
     assert_eq!(
         text.trim_end(),
-        "the MCP server 'dotenv' (.vscode/mcp.json) cannot start: its envFile .env: line 2: a quote is not closed (values on several lines are not supported)"
+        "SECRETS_DIR is not set — the MCP server 'dotenv' (.vscode/mcp.json) cannot start"
     );
     let exec = t
         .credtop()
@@ -681,10 +719,7 @@ fn a_missing_or_malformed_env_file_keeps_the_server_from_starting() {
         .output()
         .unwrap();
     assert_eq!(exec.status.code(), Some(2));
-    let all = format!(
-        "{text}{}{}",
-        String::from_utf8_lossy(&exec.stdout),
-        String::from_utf8_lossy(&exec.stderr)
-    );
-    assert!(!all.contains("ENVFILE-CANARY"), "{all}");
+    let err = String::from_utf8_lossy(&exec.stderr);
+    assert!(err.contains("SECRETS_DIR"), "{err}");
+    assert!(!err.contains("STORE-CANARY"), "{err}");
 }

@@ -1,77 +1,93 @@
 //! The `.env` files that VS Code and Cursor load through a server's
-//! `envFile`: `KEY=VALUE` lines, `#` comments, an optional `export `, and
-//! values in single quotes (as written) or double quotes (`\n`, `\"` and
-//! `\\` escapes). Values are secrets; an error names the line, never its
-//! text.
+//! `envFile`, read by the rules of VS Code's own parser
+//! (`vs/base/common/envfile.ts`), so that the server gets from credtop what
+//! it would get from the editor:
+//!
+//! - `KEY=VALUE` or `KEY: VALUE`, an optional `export `, `#` comments (a
+//!   whole line, or from a `#` outside quotes to the end of the line);
+//! - a value wholly in `"…"`, `'…'` or `` `…` `` loses its quotes, and in
+//!   double quotes `\n` and `\r` become line breaks (no other escape);
+//! - a line without a separator is skipped, not an error; a later line for
+//!   the same key wins.
+//!
+//! Values are secrets and stay in [`Secret`].
 
 use crate::model::Secret;
 
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DotenvError {
-    #[error("line {0} is not KEY=VALUE")]
-    NotAssignment(usize),
-    #[error("line {0}: the key is not a variable name")]
-    BadKey(usize),
-    #[error("line {0}: a quote is not closed (values on several lines are not supported)")]
-    OpenQuote(usize),
-}
-
-/// The variables of a `.env` file, in file order; a later line for the same
-/// key replaces the earlier value.
-pub fn parse(text: &str) -> Result<Vec<(String, Secret)>, DotenvError> {
+/// The variables of a `.env` file, in the order their keys first appear.
+pub fn parse(text: &str) -> Vec<(String, Secret)> {
     let mut out: Vec<(String, Secret)> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = line.trim();
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    for line in text.split('\n') {
+        let line = trim(line);
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let (key, raw) = line.split_once('=').ok_or(DotenvError::NotAssignment(n))?;
-        let key = key.trim();
-        if !is_name(key) {
-            return Err(DotenvError::BadKey(n));
+        let Some((key, value)) = assignment(line) else {
+            continue;
+        };
+        if key.is_empty() {
+            continue;
         }
-        let value = value(raw.trim()).ok_or(DotenvError::OpenQuote(n))?;
-        out.retain(|(k, _)| k != key);
-        out.push((key.to_string(), Secret::new(value)));
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = Secret::new(value),
+            None => out.push((key, Secret::new(value))),
+        }
     }
-    Ok(out)
+    out
 }
 
-fn is_name(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+/// JavaScript's `trim()`, which also drops a byte-order mark.
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
-/// The value after `=`: unquoted (up to a ` #` comment), or quoted. None
-/// when a quote opens and does not close.
-fn value(raw: &str) -> Option<String> {
-    if let Some(rest) = raw.strip_prefix('\'') {
-        return rest.find('\'').map(|end| rest[..end].to_string());
+fn assignment(line: &str) -> Option<(String, String)> {
+    let line = match line.strip_prefix("export ") {
+        Some(rest) => trim(rest),
+        None => line,
+    };
+    let sep = outside_quotes(line, |c| c == '=' || c == ':')?;
+    let key = trim(&line[..sep]).to_string();
+    let mut value = trim(&line[sep + 1..]);
+    if let Some(hash) = outside_quotes(value, |c| c == '#') {
+        value = trim(&value[..hash]);
     }
-    if let Some(rest) = raw.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = rest.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => return Some(out),
-                '\\' => match chars.next()? {
-                    'n' => out.push('\n'),
-                    'r' => out.push('\r'),
-                    't' => out.push('\t'),
-                    other => out.push(other),
-                },
-                c => out.push(c),
-            }
+    Some((key, unquote(value)))
+}
+
+fn unquote(value: &str) -> String {
+    let mut chars = value.chars();
+    let (Some(first), Some(last)) = (chars.next(), chars.next_back()) else {
+        return value.to_string();
+    };
+    if first != last || !matches!(first, '"' | '\'' | '`') {
+        return value.to_string();
+    }
+    let inner = &value[1..value.len() - 1];
+    if first == '"' {
+        inner.replace("\\n", "\n").replace("\\r", "\r")
+    } else {
+        inner.to_string()
+    }
+}
+
+/// The byte offset of the first character matching `wanted` outside
+/// quotes; a quote closes at the same quote character not preceded by `\`.
+fn outside_quotes(text: &str, wanted: impl Fn(char) -> bool) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut previous = '\0';
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q && previous != '\\' => quote = None,
+            Some(_) => {}
+            None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
+            None if wanted(c) => return Some(i),
+            None => {}
         }
-        return None;
+        previous = c;
     }
-    let end = raw.find(" #").unwrap_or(raw.len());
-    Some(raw[..end].trim_end().to_string())
+    None
 }
 
 #[cfg(test)]
@@ -80,41 +96,43 @@ mod tests {
 
     fn pairs(text: &str) -> Vec<(String, String)> {
         parse(text)
-            .unwrap()
             .into_iter()
             .map(|(k, v)| (k, v.expose().to_string()))
             .collect()
     }
 
+    fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
-    fn every_form_of_line() {
-        let text = "# comment\n\nA=1\nexport B = two words # note\nC='single # kept'\nD=\"x\\ny \\\"q\\\"\"\nE=\nA=3\nF=a=b\n";
+    fn the_forms_vs_code_reads() {
+        let text = "\u{feff}# comment\r\n\r\nA=1\nexport B = two words # note\nC='single # kept'\n\
+                    D=\"x\\ny \\t\"\nE=\nA=3\nF=a=b\nG: colon\nH=abc#def\nI=`tick`\nJ=\"C:\\temp\"\n";
         assert_eq!(
             pairs(text),
-            [
+            owned(&[
+                ("A", "3"),
                 ("B", "two words"),
                 ("C", "single # kept"),
-                ("D", "x\ny \"q\""),
+                ("D", "x\ny \\t"),
                 ("E", ""),
-                ("A", "3"),
                 ("F", "a=b"),
-            ]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+                ("G", "colon"),
+                ("H", "abc"),
+                ("I", "tick"),
+                ("J", "C:\\temp"),
+            ])
         );
     }
 
     #[test]
-    fn errors_name_the_line_and_never_the_value() {
-        let cases = [
-            ("A=1\nSECRET-CANARY\n", DotenvError::NotAssignment(2)),
-            ("1X=SECRET-CANARY", DotenvError::BadKey(1)),
-            ("K=\"SECRET-CANARY", DotenvError::OpenQuote(1)),
-            ("K='SECRET-CANARY", DotenvError::OpenQuote(1)),
-        ];
-        for (text, want) in cases {
-            let e = parse(text).unwrap_err();
-            assert_eq!(e, want);
-            assert!(!e.to_string().contains("CANARY"));
-        }
+    fn lines_vs_code_skips_are_skipped() {
+        let text = "just words\n=no key\nK=\"open quote\nOK=1\n";
+        // An unclosed quote swallows the rest of its line, as in VS Code:
+        // the value is kept as written.
+        assert_eq!(pairs(text), owned(&[("K", "\"open quote"), ("OK", "1")]));
     }
 }

@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use config::{McpConfigs, load};
-pub use dotenv::DotenvError;
 pub use refs::{Part, Reference, parse, references};
 pub use state::{
     Dependent, McpProblem, Supply, VarReport, VarState, dependents, dependents_by_credential,
@@ -107,8 +106,6 @@ pub enum EnvFileError {
     Input { id: String },
     #[error("its envFile {path} cannot be read ({reason})")]
     Unreadable { path: String, reason: String },
-    #[error("its envFile {path}: {error}")]
-    Malformed { path: String, error: DotenvError },
 }
 
 impl McpServer {
@@ -186,15 +183,14 @@ impl McpServer {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
         };
-        let shown = config::label(env, &path);
-        let read = std::fs::read(&path).map_err(|e| EnvFileError::Unreadable {
-            path: shown.clone(),
-            reason: e.kind().to_string(),
-        });
-        Some(read.and_then(|bytes| {
-            dotenv::parse(&String::from_utf8_lossy(&bytes))
-                .map_err(|error| EnvFileError::Malformed { path: shown, error })
-        }))
+        Some(
+            std::fs::read(&path)
+                .map(|bytes| dotenv::parse(&String::from_utf8_lossy(&bytes)))
+                .map_err(|e| EnvFileError::Unreadable {
+                    path: config::label(env, &path),
+                    reason: e.kind().to_string(),
+                }),
+        )
     }
 
     /// The fields that hold a literal value worth moving to a variable:

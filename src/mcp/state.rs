@@ -95,7 +95,9 @@ pub fn variables(
         .map(|(field, r)| {
             let (name, state, credential) = match r {
                 Reference::Env { var, default } => {
-                    let supply = Supply::for_var(mcp_env, &var);
+                    // credtop puts no stored token into a file path
+                    // (it would show in every error about that file).
+                    let supply = Supply::for_var(mcp_env, &var).filter(|_| field != "envFile");
                     let state = if supply.is_some() {
                         VarState::SuppliedByCredtop
                     } else if env.var(&var).is_some() {
