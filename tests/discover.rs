@@ -607,6 +607,12 @@ fn a_bad_entry_is_reported_and_its_neighbours_still_read() {
         r#"{"accessToken": {"sessionToken": "FIXTURE-CANARY-s", "accountId": "222222222222",
             "expiresAt": "2100-01-01T10:00:00Z"}}"#,
     );
+    // An older session's file for the same account: only the live one shows.
+    write(
+        &dir.path().join(".aws/login/cache/89ab.json"),
+        r#"{"accessToken": {"sessionToken": "FIXTURE-CANARY-s0", "accountId": "222222222222",
+            "expiresAt": "2099-01-01T10:00:00Z"}}"#,
+    );
     let env = Env::new(dir.path(), dir.path());
 
     let gemini = only("gemini", &env);

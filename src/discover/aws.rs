@@ -35,16 +35,19 @@ pub fn discover(env: &Env) -> Discovered {
     let cache = env
         .path_var("AWS_LOGIN_CACHE_DIRECTORY")
         .unwrap_or_else(|| env.home().join(".aws/login/cache"));
+    let mut login: Vec<Credential> = Vec::new();
     for path in json_files(&cache) {
         match read_json("aws", &path) {
             Ok(Some(doc)) => match login_token(env, &path, &doc, &logins) {
-                Ok(c) => out.credentials.push(c),
+                Ok(c) => login.push(c),
                 Err(reason) => out.problems.push(malformed("aws", &path, reason)),
             },
             Ok(None) => {}
             Err(p) => out.problems.push(p),
         }
     }
+    // A file left behind by an earlier session of the same account.
+    out.credentials.extend(latest_per_name(login));
     let creds = env
         .path_var("AWS_SHARED_CREDENTIALS_FILE")
         .unwrap_or_else(|| env.home().join(".aws/credentials"));
@@ -60,8 +63,8 @@ pub fn discover(env: &Env) -> Discovered {
 
 /// One token per name: a legacy `sha1(startUrl)` file and an
 /// `sha1(session name)` file for the same portal both hold a token, and the
-/// one botocore no longer refreshes stays behind, expired. The latest
-/// expiry is the live one.
+/// one botocore no longer refreshes stays behind, expired (likewise an `aws
+/// login` file of a renamed session). The latest expiry is the live one.
 fn latest_per_name(found: Vec<Credential>) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
     for c in found {
