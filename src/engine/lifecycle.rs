@@ -150,7 +150,7 @@ impl Lifecycle {
         name: &str,
         mode: RefreshMode,
     ) -> Result<RefreshOutcome, LifecycleError> {
-        let _lock = self.lock(name).await?;
+        let lock = self.lock(name).await?;
         let cred = self.store.load(name)?;
         let refresh_at = self.providers.refresh_at(&cred.provider);
         if mode == RefreshMode::IfNeeded
@@ -249,7 +249,13 @@ impl Lifecycle {
                         .detail(e.message.clone()),
                 );
                 self.note_attempt(name, started, Some(e.kind));
-                self.note_failure(&cred, &e).await;
+                let alert = self.note_failure(&cred, &e);
+                // The operator is told after the lock is released: a slow
+                // notify_command must not hold up `credtop token` callers.
+                drop(lock);
+                if let Some(alert) = alert {
+                    self.send_alert(alert).await;
+                }
                 Err(e.into())
             }
         }
@@ -269,13 +275,13 @@ impl Lifecycle {
         }
     }
 
-    /// Persists a failed refresh in the lane; the moment a lane pauses, the
-    /// operator is told, once.
-    async fn note_failure(&self, cred: &Credential, e: &OAuthError) {
+    /// Persists a failed refresh in the lane; the moment a lane pauses,
+    /// returns the alert that tells the operator, once.
+    fn note_failure(&self, cred: &Credential, e: &OAuthError) -> Option<Alert> {
         let (state, newly_paused) =
             lane::record_failure(&self.home, cred, e.kind, &e.message, e.retry_at);
         if !newly_paused {
-            return;
+            return None;
         }
         let event = if e.kind == FailureKind::CredentialRevoked {
             Event::RevocationDetected
@@ -288,7 +294,7 @@ impl Lifecycle {
                 .kind(e.kind)
                 .detail(state.message.clone()),
         );
-        let alert = Alert {
+        Some(Alert {
             ts: Utc::now(),
             event: if event == Event::RevocationDetected {
                 "revocation_detected"
@@ -299,27 +305,31 @@ impl Lifecycle {
             provider: cred.provider.clone(),
             kind: e.kind,
             message: e.message.clone(),
-        };
+        })
+    }
+
+    /// Sends `alert` (tmux, the bell, notify_command) and audits how.
+    async fn send_alert(&self, alert: Alert) {
+        let (name, provider, kind) = (alert.credential.clone(), alert.provider.clone(), alert.kind);
         // tmux, the bell and notify_command may take a while (bounded to
         // 10 s): off the async threads, so other refreshes go on.
         let command = self.store.config().notify_command.clone();
-        let channels =
-            tokio::task::spawn_blocking(move || alert::notify(&alert, command.as_deref()))
-                .await
-                .unwrap_or_default();
+        let sent =
+            tokio::task::spawn_blocking(move || alert::notify(&alert, command.as_deref())).await;
+        let (outcome, detail) = match sent {
+            Ok(channels) if channels.is_empty() => (
+                Outcome::Ok,
+                "via nothing (no tmux, no tty, no notify_command)".to_string(),
+            ),
+            Ok(channels) => (Outcome::Ok, format!("via {}", channels.join(", "))),
+            Err(_) => (Outcome::Failed, "the alert could not be sent".to_string()),
+        };
         self.audit.record(
-            self.record(Event::OperatorNotified, Outcome::Ok)
-                .named(&cred.name)
-                .provider(&cred.provider)
-                .kind(e.kind)
-                .detail(format!(
-                    "via {}",
-                    if channels.is_empty() {
-                        "nothing (no tmux, no tty, no notify_command)".to_string()
-                    } else {
-                        channels.join(", ")
-                    }
-                )),
+            self.record(Event::OperatorNotified, outcome)
+                .named(&name)
+                .provider(&provider)
+                .kind(kind)
+                .detail(detail),
         );
     }
 
