@@ -83,7 +83,8 @@ def audit(name, provider, event, outcome, ago, latency=None, kind=None, secret="
 
 
 def main():
-    if len(sys.argv) < 2:
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
+        # Never a home named like an option (`--help` once made one).
         sys.exit("usage: demo_home.py HOME [N]")
     home = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 8
