@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use query::{AuditRead, parse_duration, read_since, read_tail};
+pub use query::{AuditRead, parse_duration, read_since, read_tail, scan_tail};
 
 use crate::model::{Credential, FailureKind, Fingerprint};
 use crate::store::{StoreError, open_append_0600};

@@ -2,7 +2,7 @@ use std::io::{BufRead, BufReader};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{AuditLog, AuditRecord};
+use super::{AuditLog, AuditRecord, Event};
 use crate::store::{StoreError, open_private};
 
 /// What reading the trail found.
@@ -48,12 +48,57 @@ pub fn read_tail(
     since: Option<DateTime<Utc>>,
     max_bytes: u64,
 ) -> Result<AuditRead, StoreError> {
+    let mut read = AuditRead::default();
+    tail_lines(log, max_bytes, |line| {
+        match serde_json::from_slice::<AuditRecord>(line) {
+            Ok(r) if since.is_none_or(|s| r.ts >= s) => read.records.push(r),
+            Ok(_) => {}
+            Err(_) => read.unreadable_lines += 1,
+        }
+    })?;
+    Ok(read)
+}
+
+/// Calls `each`, oldest first, with the records in the last `max_bytes` of
+/// the trail whose line contains one of `events` (quoted, as the trail
+/// writes event names): the others are not even parsed, and nothing is
+/// collected, so scanning a large trail costs no memory.
+pub fn scan_tail(
+    log: &AuditLog,
+    max_bytes: u64,
+    events: &[Event],
+    mut each: impl FnMut(AuditRecord),
+) -> Result<(), StoreError> {
+    let needles: Vec<String> = events
+        .iter()
+        .map(|e| format!("\"{}\"", e.as_str()))
+        .collect();
+    tail_lines(log, max_bytes, |line| {
+        let wanted = needles
+            .iter()
+            .any(|n| line.windows(n.len()).any(|w| w == n.as_bytes()));
+        if let Some(r) = wanted
+            .then(|| serde_json::from_slice::<AuditRecord>(line).ok())
+            .flatten()
+            .filter(|r| events.contains(&r.event))
+        {
+            each(r);
+        }
+    })
+}
+
+/// Each non-blank line in the last `max_bytes` of the trail.
+fn tail_lines(
+    log: &AuditLog,
+    max_bytes: u64,
+    mut each: impl FnMut(&[u8]),
+) -> Result<(), StoreError> {
     use std::io::{Read, Seek, SeekFrom};
     let path = log.path();
     let mut file = match open_private(path) {
         Ok(f) => f,
         Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(AuditRead::default());
+            return Ok(());
         }
         Err(e) => return Err(e),
     };
@@ -74,18 +119,12 @@ pub fn read_tail(
     } else {
         &bytes[..]
     };
-    let mut read = AuditRead::default();
     for line in body.split(|b| *b == b'\n') {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<AuditRecord>(line) {
-            Ok(r) if since.is_none_or(|s| r.ts >= s) => read.records.push(r),
-            Ok(_) => {}
-            Err(_) => read.unreadable_lines += 1,
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            each(line);
         }
     }
-    Ok(read)
+    Ok(())
 }
 
 /// `90s`, `15m`, `1h`, `2d`, `1w`, or combinations such as `1h30m`.
@@ -149,6 +188,32 @@ mod tests {
         );
         let whole = read_tail(&log, None, 1 << 30).unwrap();
         assert_eq!(whole.records.len(), 2000);
+    }
+
+    #[test]
+    fn a_scan_yields_only_the_events_asked_for() {
+        use crate::audit::{Actor, Event, Outcome};
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path());
+        let rec = |e, name: &str, detail: &str| {
+            log.append(
+                &AuditRecord::new(e, Actor::Daemon, Outcome::Info)
+                    .named(name)
+                    .detail(detail),
+            )
+            .unwrap();
+        };
+        rec(Event::TokenExpired, "a", "");
+        // Names the event in its text, but is another event.
+        rec(Event::RefreshFailed, "b", "\"token_expired\"");
+        rec(Event::WarningRaised, "c", "");
+        rec(Event::TokenExpired, "d", "");
+        let mut seen = Vec::new();
+        scan_tail(&log, 1 << 20, &[Event::TokenExpired], |r| {
+            seen.push(r.credential.unwrap())
+        })
+        .unwrap();
+        assert_eq!(seen, ["a", "d"]);
     }
 
     #[test]

@@ -647,14 +647,12 @@ impl Engine {
 /// past its rotation age), Expired for `token_expired`.
 fn audited_warnings(audit: &crate::audit::AuditLog, max_bytes: u64) -> HashMap<String, Zone> {
     let mut out: HashMap<String, Zone> = HashMap::new();
-    let Ok(read) = crate::audit::read_tail(audit, None, max_bytes) else {
-        return out;
-    };
-    for r in read.records {
-        let zone = match r.event {
-            Event::WarningRaised => Zone::Danger,
-            Event::TokenExpired => Zone::Expired,
-            _ => continue,
+    let events = [Event::WarningRaised, Event::TokenExpired];
+    let _ = crate::audit::scan_tail(audit, max_bytes, &events, |r| {
+        let zone = if r.event == Event::TokenExpired {
+            Zone::Expired
+        } else {
+            Zone::Danger
         };
         if let Some(fp) = r.fingerprint {
             let seen = out.entry(fp.0).or_insert(zone);
@@ -662,7 +660,7 @@ fn audited_warnings(audit: &crate::audit::AuditLog, max_bytes: u64) -> HashMap<S
                 *seen = zone;
             }
         }
-    }
+    });
     out
 }
 
@@ -680,21 +678,20 @@ fn warning_rank(e: Event) -> u8 {
 
 fn recent_credtop_writes(audit: &crate::audit::AuditLog) -> BTreeSet<String> {
     let since = Utc::now() - chrono::Duration::hours(1);
+    let writes = [
+        Event::RefreshSucceeded,
+        Event::LoginCompleted,
+        Event::Rotate,
+        Event::CredentialAdded,
+    ];
+    let mut out = BTreeSet::new();
     // The last few MiB hold far more than an hour of any real home.
-    let Ok(read) = crate::audit::read_tail(audit, Some(since), 8 << 20) else {
-        return BTreeSet::new();
-    };
-    read.records
-        .into_iter()
-        .filter(|r| {
-            matches!(
-                r.event,
-                Event::RefreshSucceeded
-                    | Event::LoginCompleted
-                    | Event::Rotate
-                    | Event::CredentialAdded
-            )
-        })
-        .filter_map(|r| r.fingerprint.map(|f| f.0))
-        .collect()
+    let _ = crate::audit::scan_tail(audit, 8 << 20, &writes, |r| {
+        if r.ts >= since
+            && let Some(f) = r.fingerprint
+        {
+            out.insert(f.0);
+        }
+    });
+    out
 }
