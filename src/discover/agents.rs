@@ -210,9 +210,7 @@ fn gemini_login(env: &Env, dir: &std::path::Path) -> Discovered {
             kind: Kind::OAuth,
             provider: "google",
             account,
-            scopes: str_at(&doc, "scope")
-                .map(|s| s.split_whitespace().map(str::to_string).collect())
-                .unwrap_or_default(),
+            scopes: scope_list(str_at(&doc, "scope")),
             created_at: issued(written, expires_at, None),
             expires_at,
             secret: Secret::new(token),
@@ -268,9 +266,7 @@ fn gemini_mcp(env: &Env, dir: &std::path::Path) -> Discovered {
                 kind: Kind::OAuth,
                 provider: "mcp",
                 account: str_at(entry, "mcpServerUrl").and_then(origin_only),
-                scopes: str_at(token, "scope")
-                    .map(|s| s.split_whitespace().map(str::to_string).collect())
-                    .unwrap_or_default(),
+                scopes: scope_list(str_at(token, "scope")),
                 created_at,
                 expires_at,
                 secret: Secret::new(access),
@@ -328,6 +324,13 @@ pub(crate) fn string_list(v: Option<&Value>) -> Vec<String> {
                 .filter_map(|s| s.as_str().map(str::to_string))
                 .collect()
         })
+        .unwrap_or_default()
+}
+
+/// An OAuth `scope` string (space-separated), as a list.
+pub(crate) fn scope_list(scope: Option<&str>) -> Vec<String> {
+    scope
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default()
 }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeDelta, Utc};
 
+use super::agents::scope_list;
 use super::read::{modified, number, read_json, str_at};
 use super::{Discovered, Env, Finding, Problem};
 use crate::model::{Kind, Secret};
@@ -56,9 +57,7 @@ pub fn discover(env: &Env) -> Discovered {
                 kind: Kind::OAuth,
                 provider: "mcp",
                 account: None,
-                scopes: str_at(&doc, "scope")
-                    .map(|s| s.split_whitespace().map(str::to_string).collect())
-                    .unwrap_or_default(),
+                scopes: scope_list(str_at(&doc, "scope")),
                 created_at: written,
                 expires_at,
                 secret: Secret::new(token),

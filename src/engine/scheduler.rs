@@ -484,7 +484,7 @@ impl Engine {
     /// beside the dashboard) has just said the same about this token.
     fn record_warning(&self, cred: &Credential, event: Event, zone: Zone, detail: String) {
         let said = audited_warnings(self.lc.audit(), 16 << 10);
-        let rank = warning_rank(event);
+        let rank = zone_rank(warned_zone(event));
         if said
             .get(&cred.secret.fingerprint().0)
             .is_none_or(|z| zone_rank(*z) < rank)
@@ -640,8 +640,6 @@ impl Engine {
     }
 }
 
-/// Fingerprints written lately by any credtop process (refreshes by
-/// `credtop token`, logins, rotations), read from the audit trail's tail.
 /// The strongest warning the last `max_bytes` of the audit trail hold for
 /// each fingerprint: Danger for `warning_raised` (a danger zone, or a key
 /// past its rotation age), Expired for `token_expired`.
@@ -649,11 +647,7 @@ fn audited_warnings(audit: &crate::audit::AuditLog, max_bytes: u64) -> HashMap<S
     let mut out: HashMap<String, Zone> = HashMap::new();
     let events = [Event::WarningRaised, Event::TokenExpired];
     let _ = crate::audit::scan_tail(audit, max_bytes, &events, |r| {
-        let zone = if r.event == Event::TokenExpired {
-            Zone::Expired
-        } else {
-            Zone::Danger
-        };
+        let zone = warned_zone(r.event);
         if let Some(fp) = r.fingerprint {
             let seen = out.entry(fp.0).or_insert(zone);
             if zone_rank(zone) > zone_rank(*seen) {
@@ -672,10 +666,17 @@ fn zone_rank(z: Zone) -> u8 {
     }
 }
 
-fn warning_rank(e: Event) -> u8 {
-    if e == Event::TokenExpired { 2 } else { 1 }
+/// The zone a warning event stands for in `Lane::warned`.
+fn warned_zone(e: Event) -> Zone {
+    if e == Event::TokenExpired {
+        Zone::Expired
+    } else {
+        Zone::Danger
+    }
 }
 
+/// Fingerprints written lately by any credtop process (refreshes by
+/// `credtop token`, logins, rotations), read from the audit trail's tail.
 fn recent_credtop_writes(audit: &crate::audit::AuditLog) -> BTreeSet<String> {
     let since = Utc::now() - chrono::Duration::hours(1);
     let writes = [

@@ -83,12 +83,32 @@ pub struct VarReport {
     pub credential: Option<String>,
 }
 
-/// Every variable `server` references, with its state.
+/// Every variable `server` references, with its state, then those its
+/// envFile sets.
 pub fn variables(
     server: &McpServer,
     env: &Env,
     mcp_env: &BTreeMap<String, String>,
 ) -> Vec<VarReport> {
+    let mut out = referenced(server, env, mcp_env);
+    out.extend(
+        server
+            .env_file_vars(env)
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, _)| VarReport {
+                name,
+                field: "envFile".into(),
+                state: VarState::EnvFile,
+                credential: None,
+            }),
+    );
+    out
+}
+
+/// The variables `server` references, with their state (no file is read).
+fn referenced(server: &McpServer, env: &Env, mcp_env: &BTreeMap<String, String>) -> Vec<VarReport> {
     server
         .references()
         .into_iter()
@@ -120,19 +140,6 @@ pub fn variables(
                 credential,
             }
         })
-        .chain(
-            server
-                .env_file_vars(env)
-                .and_then(Result::ok)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(name, _)| VarReport {
-                    name,
-                    field: "envFile".into(),
-                    state: VarState::EnvFile,
-                    credential: None,
-                }),
-        )
         .collect()
 }
 
@@ -181,7 +188,7 @@ pub fn problems(
     credential_problem: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<McpProblem> {
     let who = quoted(server);
-    variables(server, env, mcp_env)
+    referenced(server, env, mcp_env)
         .into_iter()
         .filter_map(|v| match (v.state, v.credential) {
             (VarState::Unset, _) => Some(McpProblem::Unset {
