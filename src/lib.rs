@@ -10,5 +10,9 @@ pub mod mcp;
 pub mod memory;
 pub mod model;
 pub mod oauth;
+pub mod report;
 pub mod store;
 pub mod tui;
+
+#[cfg(test)]
+mod layers;

@@ -33,7 +33,7 @@ fn debug_of_every_public_type_that_holds_a_secret_shows_no_canary() {
     let store = Store::open(home.path()).unwrap();
     store.save(&cred).unwrap();
     let listing = store.list();
-    let row = credtop::cli::StatusRow::new(&cred, Utc::now(), None, 90);
+    let row = credtop::report::StatusRow::new(&cred, Utc::now(), None, 90);
     let shown = format!(
         "{cred:?}{cred:#?}{listing:?}{row:?}{}",
         serde_json::to_string(&row).unwrap()
@@ -200,7 +200,7 @@ fn discovered_credentials_problems_and_mcp_configs_show_no_canary() {
     let rows: Vec<_> = found
         .credentials
         .iter()
-        .map(|c| credtop::cli::StatusRow::new(c, Utc::now(), None, 90))
+        .map(|c| credtop::report::StatusRow::new(c, Utc::now(), None, 90))
         .collect();
     let shown = format!(
         "{found:?}{problems:?}{env:?}{configs:?}{}",

@@ -2,10 +2,10 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 
-use super::status::{collect_rows, discovered_rows};
-use super::{Context, Failure, StatusRow};
+use super::{Context, Failure};
 use crate::discover::Env;
 use crate::model::Zone;
+use crate::report::{StatusRow, collect_rows, discovered_rows, relogin_command};
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
 /// Other tools' credentials count too, unless `no_discover`.
@@ -66,7 +66,7 @@ pub fn verdict(r: &StatusRow) -> Option<(u8, String)> {
     let fix = if r.refreshable {
         format!("run `credtop refresh {}`", r.name)
     } else if r.kind == "oauth" {
-        format!("run `credtop login {}`", r.provider)
+        format!("run `{}`", relogin_command(&r.provider, &r.name))
     } else {
         format!("rotate it: `credtop rotate {}`", r.name)
     };
@@ -141,5 +141,37 @@ fn discovered_verdict(r: &StatusRow) -> Option<(u8, String)> {
             ),
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Credential, Kind, Secret, Source};
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn an_expired_second_account_is_told_its_own_login() {
+        let now = Utc::now();
+        let cred = Credential {
+            name: "acme-work".into(),
+            kind: Kind::OAuth,
+            provider: "acme".into(),
+            account: None,
+            scopes: vec![],
+            created_at: now - Duration::hours(2),
+            expires_at: Some(now - Duration::hours(1)),
+            secret: Secret::new("at".to_string()),
+            refresh_token: None,
+            token_type: None,
+            source: Source::Store,
+        };
+        let row = StatusRow::new(&cred, now, None, 90);
+        let (level, line) = verdict(&row).expect("an expired credential is reported");
+        assert_eq!(level, 2);
+        assert!(
+            line.contains("`credtop login acme --name acme-work`"),
+            "{line}"
+        );
     }
 }

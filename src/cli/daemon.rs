@@ -97,7 +97,7 @@ fn claim_home(ctx: &Context) -> Result<File, Failure> {
 /// The same classification `credtop check` uses, said once at start.
 fn preflight(ctx: &Context, lc: &crate::engine::Lifecycle) {
     // Other tools' credentials too, read-only, unless [discover] says not to.
-    let (rows, problems) = super::status::all_rows(lc.store(), false);
+    let (rows, problems) = crate::report::all_rows(lc.store(), false);
     let found = rows.iter().filter(|r| r.location.is_some()).count();
     eprintln!(
         "credtop daemon: {} credentials in {} (pid {}); {found} more held by other tools, read-only",

@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{Context, Failure, exit, human_duration};
+use super::{Context, Failure, exit};
 use crate::engine::{Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome};
 use crate::model::{Credential, FailureKind, Zone};
 use crate::oauth::{LoginPrompt, RemoteRevocation};
+use crate::report::human_duration;
 
 /// A small runtime for one command: the fast paths never build one.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {

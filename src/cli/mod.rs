@@ -16,8 +16,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use status::{StatusRow, all_rows, collect_rows, discovered_rows};
-
 use crate::audit::{Actor, AuditLog};
 use crate::store::{Store, resolve_home};
 
@@ -266,17 +264,5 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
         },
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
-    }
-}
-
-/// `3h 12m`, `45s`, `2d 4h`: a duration for people.
-pub fn human_duration(d: chrono::Duration) -> String {
-    let s = d.num_seconds().unsigned_abs();
-    let (days, hours, mins, secs) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
-    match (days, hours, mins) {
-        (0, 0, 0) => format!("{secs}s"),
-        (0, 0, _) => format!("{mins}m {secs:02}s"),
-        (0, _, _) => format!("{hours}h {mins:02}m"),
-        _ => format!("{days}d {hours}h"),
     }
 }

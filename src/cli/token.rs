@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, name: &str) -> Result<ExitCode, Failure> {
         cred = super::lifecycle_cmds::token_after_refresh(ctx, cred, zone)?;
     } else if zone == Zone::Expired {
         let fix = match cred.kind {
-            Kind::OAuth => format!("credtop login {}", cred.provider),
+            Kind::OAuth => crate::report::relogin_command(&cred.provider, name),
             _ => format!("credtop rotate {name}"),
         };
         return Err(Failure::new(

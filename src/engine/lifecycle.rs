@@ -549,9 +549,5 @@ impl Lifecycle {
 
 /// The command that gets a new grant for `cred`.
 pub fn relogin(cred: &Credential) -> String {
-    if cred.name == cred.provider {
-        format!("credtop login {}", cred.provider)
-    } else {
-        format!("credtop login {} --name {}", cred.provider, cred.name)
-    }
+    crate::model::relogin_command(&cred.provider, &cred.name)
 }

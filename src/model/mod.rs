@@ -11,6 +11,17 @@ pub use secret::{Fingerprint, Secret};
 pub use status::{FailureKind, Status};
 pub use zone::{DEFAULT_REFRESH_AT, DEFAULT_ROTATION_AGE_DAYS, Lifetime, MAX_JITTER, Zone};
 
+/// The command that gets a new grant for credential `name` of `provider`:
+/// a second account (a name other than the provider's) needs `--name`, or
+/// the login would land on the first.
+pub fn relogin_command(provider: &str, name: &str) -> String {
+    if name == provider {
+        format!("credtop login {provider}")
+    } else {
+        format!("credtop login {provider} --name {name}")
+    }
+}
+
 /// A credential name: what `credtop token NAME` takes and what the store
 /// uses as a file name, so it must be safe as one.
 pub fn validate_name(name: &str) -> Result<(), String> {

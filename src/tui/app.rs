@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use tui_input::Input;
 
 use crate::audit::AuditRecord;
-use crate::cli::StatusRow;
 use crate::engine::lane::LaneState;
 use crate::model::{Credential, Kind, Lifetime, Source, Status, Zone};
+use crate::report::{StatusRow, relogin_command};
 
 /// How long an action's outcome stays on its row before the row shows
 /// the credential's own status again.
@@ -27,8 +27,8 @@ pub struct Attempt {
     pub note: String,
 }
 
-/// One credential as a row: the CLI's [`StatusRow`] (computed once, when
-/// the store is read) plus what the dashboard needs to recompute zone and
+/// One credential as a row: the read model's [`StatusRow`] (computed once,
+/// when the store is read) plus what the dashboard needs to recompute zone and
 /// status on every tick without touching the store.
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -61,8 +61,9 @@ impl Entry {
         rotation_age_days: i64,
         lane: Option<&LaneState>,
     ) -> Entry {
-        let row = StatusRow::new(cred, now, refresh_at, rotation_age_days);
-        let mut entry = Entry::from_row(row, refresh_at, lane);
+        let mut row = StatusRow::new(cred, now, refresh_at, rotation_age_days);
+        row.lane = lane.filter(|l| l.status_for(cred).is_some()).cloned();
+        let mut entry = Entry::from_row(row);
         if let Source::Discovered {
             location, relogin, ..
         } = &cred.source
@@ -74,19 +75,16 @@ impl Entry {
         entry
     }
 
-    /// Wraps a row the CLI already computed ([`crate::cli::collect_rows`]),
-    /// which is always a row of credtop's own store.
-    pub fn from_row(row: StatusRow, refresh_at: Option<f64>, lane: Option<&LaneState>) -> Entry {
-        let lane = lane.filter(|l| l.fingerprint.0 == row.fingerprint);
+    /// Wraps a row the read model already computed
+    /// ([`crate::report::collect_rows`]), which is always a row of
+    /// credtop's own store; its lane and refresh point come with it.
+    pub fn from_row(row: StatusRow) -> Entry {
         let kind = row.kind.parse().unwrap_or(Kind::ApiKey);
-        let relogin = if row.name == row.provider {
-            format!("credtop login {}", row.provider)
-        } else {
-            format!("credtop login {} --name {}", row.provider, row.name)
-        };
+        let relogin = relogin_command(&row.provider, &row.name);
+        let lane = row.lane.as_ref();
         Entry {
             kind,
-            refresh_at,
+            refresh_at: row.refresh_at,
             lane_status: lane.map(|l| Status::from_failure(l.kind, l.retry_at)),
             paused: lane.is_some_and(|l| l.paused),
             lane_message: lane.map(|l| l.message.clone()),

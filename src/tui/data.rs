@@ -1,5 +1,5 @@
-//! Reading what the dashboard shows: the store's rows (the same rows as
-//! `credtop status`), lane states, refresh history,
+//! Reading what the dashboard shows: the store's rows (the read model's,
+//! the same as `credtop status`, lane states included), refresh history,
 //! and whatever the hooks add. Runs off the UI thread.
 
 use std::collections::HashMap;
@@ -8,10 +8,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::app::{Attempt, Entry};
-use crate::cli::collect_rows;
-use crate::engine::{history, lane};
+use crate::engine::history;
 use crate::model::Credential;
-use crate::oauth::Providers;
+use crate::report::collect_rows;
 use crate::store::Store;
 
 /// Attempts kept per credential.
@@ -47,22 +46,17 @@ pub fn load_entries(
 ) -> (Vec<Entry>, Vec<String>) {
     let home = store.home();
     let (rows, problems) = collect_rows(store, now);
-    let providers = Providers::load(home).unwrap_or_default();
-    let mut entries: Vec<Entry> = rows
-        .into_iter()
-        .map(|row| {
-            let lane = lane::load(home, &row.name);
-            let refresh_at = providers.refresh_at(&row.provider);
-            Entry::from_row(row, refresh_at, lane.as_ref())
-        })
-        .collect();
+    let mut entries: Vec<Entry> = rows.into_iter().map(Entry::from_row).collect();
     let rotation = store.config().rotation_age_days();
+    // Another tool's credential has no refresh point of credtop's
+    // providers.toml: its zones are those `credtop status` shows.
+    let own: std::collections::HashSet<String> =
+        entries.iter().map(|e| e.name().to_string()).collect();
     entries.extend(
         discovered
             .iter()
-            .filter(|c| !entries.iter().any(|e| e.name() == c.name))
-            .map(|c| Entry::new(c, now, providers.refresh_at(&c.provider), rotation, None))
-            .collect::<Vec<_>>(),
+            .filter(|c| !own.contains(&c.name))
+            .map(|c| Entry::new(c, now, None, rotation, None)),
     );
     for e in entries.iter_mut().filter(|e| e.owned) {
         e.history = history(home, e.name());

@@ -2,7 +2,6 @@
 //! columns name, kind, status, gauge and expiry; from 100 the provider and
 //! account; from 120 the last refresh.
 
-use chrono::Duration;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -10,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
 use super::style::{bold, dim, fg, gauge, status_span};
-use crate::cli::human_duration;
+use crate::report::{human_duration, time_left};
 use crate::tui::app::{Activity, App, Entry};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -148,8 +147,7 @@ fn status_cell(app: &App, e: &Entry) -> Line<'static> {
 /// "in 42m 10s", "3h 02m ago", or the age of a key without expiry.
 pub fn expiry_text(e: &Entry, now: chrono::DateTime<chrono::Utc>) -> String {
     match e.remaining(now) {
-        Some(left) if left > Duration::zero() => format!("in {}", human_duration(left)),
-        Some(past) => format!("{} ago", human_duration(past)),
+        Some(left) => time_left(left),
         None if e.row.rotation_due => format!("{}d, rotate", e.lifetime().age(now).num_days()),
         None => format!("age {}d", e.lifetime().age(now).num_days()),
     }

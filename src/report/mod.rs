@@ -1,0 +1,10 @@
+//! The read model below both UIs: what `credtop status`, `check`, `token`
+//! and the dashboard show about a credential (its row, its expiry in
+//! words, the command that logs in again), computed in one place so the
+//! two faces of credtop cannot disagree.
+
+mod rows;
+mod text;
+
+pub use rows::{StatusRow, all_rows, collect_rows, discovered_rows};
+pub use text::{human_duration, relogin_command, time_left};

@@ -1,0 +1,168 @@
+//! The rows of `credtop status` and of the dashboard's table, read once.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::text::time_left;
+use crate::discover::{Env, discover_all};
+use crate::engine::lane::{self, LaneState};
+use crate::model::{Credential, Status, Zone};
+use crate::oauth::Providers;
+use crate::store::{Config, Store};
+
+/// One credential as `status --json` shows it (the Contracts' fields and a
+/// few more). Built from a credential; holds no secret, only a fingerprint.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub provider: String,
+    pub account: Option<String>,
+    pub status: Status,
+    pub zone: Zone,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub remaining_seconds: Option<i64>,
+    pub source: String,
+    pub refresh_point: Option<DateTime<Utc>>,
+    pub refreshable: bool,
+    pub scopes: Vec<String>,
+    pub fingerprint: String,
+    pub age_days: i64,
+    /// Set when a credential without expiry is past its rotation age.
+    pub rotation_due: bool,
+    /// Another tool's credential: where it was found.
+    pub location: Option<String>,
+    /// Another tool's credential: the command that logs in again with it.
+    pub relogin: Option<String>,
+    /// Another tool's credential: an estimated expiry, a variable that
+    /// shadows the stored login.
+    pub note: Option<String>,
+    /// Another tool's credential that the tool renews by itself.
+    pub renewed_by_its_tool: bool,
+    /// The provider's refresh point as a fraction of the lifetime
+    /// (providers.toml), read once per reload for every view of the row.
+    #[serde(skip)]
+    pub refresh_at: Option<f64>,
+    /// The lane state about this very token (a failure, a pause), if any.
+    #[serde(skip)]
+    pub lane: Option<LaneState>,
+}
+
+impl StatusRow {
+    pub fn new(
+        c: &Credential,
+        now: DateTime<Utc>,
+        refresh_at: Option<f64>,
+        rotation_age_days: i64,
+    ) -> Self {
+        let life = c.lifetime(refresh_at);
+        let zone = life.zone(now);
+        let age = life.age(now);
+        let (location, relogin, note) = match crate::discover::origin(c) {
+            Some((l, r, n)) => (
+                Some(l.to_string()),
+                r.map(str::to_string),
+                n.map(str::to_string),
+            ),
+            None => (None, None, None),
+        };
+        StatusRow {
+            name: c.name.clone(),
+            kind: c.kind.as_str(),
+            provider: c.provider.clone(),
+            account: c.account.clone(),
+            status: c.status(now, refresh_at),
+            zone,
+            created_at: c.created_at,
+            expires_at: c.expires_at,
+            remaining_seconds: life.remaining(now).map(|d| d.num_seconds()),
+            source: c.source.label().to_string(),
+            refresh_point: life.refresh_point(),
+            refreshable: c.is_refreshable(),
+            scopes: c.scopes.clone(),
+            // A token credtop cannot read (gh's, in the OS keyring) has no
+            // fingerprint: that of an empty string would pass for a token.
+            fingerprint: if c.secret.is_empty() {
+                "none".to_string()
+            } else {
+                c.secret.fingerprint().0
+            },
+            age_days: age.num_days(),
+            rotation_due: life
+                .rotation_due(rotation_age_days)
+                .is_some_and(|due| now >= due),
+            location,
+            relogin,
+            note,
+            renewed_by_its_tool: c.renewed_by_its_tool(),
+            refresh_at,
+            lane: None,
+        }
+    }
+
+    /// "in 42m 10s", "3h 02m ago", or the age of a key without expiry.
+    pub fn expiry_text(&self) -> String {
+        match self.remaining_seconds {
+            Some(s) => time_left(Duration::seconds(s)),
+            None if self.location.is_some() => "no expiry recorded".to_string(),
+            None => format!("no expiry, {}d old", self.age_days),
+        }
+    }
+}
+
+/// Every credential in the store as rows, plus the problems met reading it.
+/// providers.toml and each lane state are read once here; the rows carry
+/// what was read, so no view reads them again.
+pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
+    let listing = store.list();
+    let rotation = store.config().rotation_age_days();
+    let mut problems: Vec<String> = listing.problems.iter().map(|e| e.to_string()).collect();
+    let providers = Providers::load(store.home()).unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        Providers::default()
+    });
+    let rows = listing
+        .credentials
+        .iter()
+        .map(|c| {
+            let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
+            // A failed or paused lane says more than the clock does, while
+            // it is about this very token.
+            row.lane = lane::load(store.home(), &c.name).filter(|l| l.status_for(c).is_some());
+            if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
+                row.status = status;
+            }
+            row
+        })
+        .collect();
+    (rows, problems)
+}
+
+/// The credentials other tools hold, as rows (read-only; see
+/// [`crate::discover`]), plus the problems met reading them.
+pub fn discovered_rows(
+    env: &Env,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> (Vec<StatusRow>, Vec<String>) {
+    let found = discover_all(env, &config.discover);
+    let rows = found
+        .credentials
+        .iter()
+        .map(|c| StatusRow::new(c, now, None, config.rotation_age_days()))
+        .collect();
+    (rows, found.problems.iter().map(|p| p.to_string()).collect())
+}
+
+/// credtop's own rows, then (unless `no_discover`) other tools' rows.
+pub fn all_rows(store: &Store, no_discover: bool) -> (Vec<StatusRow>, Vec<String>) {
+    let now = Utc::now();
+    let (mut rows, mut problems) = collect_rows(store, now);
+    if !no_discover {
+        let (more, more_problems) = discovered_rows(&Env::from_process(), store.config(), now);
+        rows.extend(more);
+        problems.extend(more_problems);
+    }
+    (rows, problems)
+}
