@@ -6,14 +6,17 @@ use std::io::{Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::ExitCode;
 use std::sync::Arc;
-
-use tokio::signal::unix::{SignalKind, signal};
+use std::time::Duration;
 
 use super::check::verdict;
 use super::lifecycle_cmds::lifecycle;
 use super::{Context, Failure, exit};
 use crate::audit::Actor;
-use crate::engine::{Engine, EngineConfig, EngineEvent};
+use crate::engine::{EngineConfig, EngineEvent, StopSignals};
+
+/// How long a stopping daemon lets refreshes in flight finish (the
+/// engine itself gives up on them after 10 s).
+const STOP_GRACE: Duration = Duration::from_secs(12);
 
 pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
     let ctx = Context {
@@ -30,27 +33,22 @@ pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
         .build()
         .map_err(|e| Failure::new(exit::ERROR, format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
-        let (engine, mut events) = Engine::new(Arc::new(lc), EngineConfig::default());
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let engine = tokio::spawn(engine.run(stop_rx));
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-        let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+        let mut signals = StopSignals::install()
+            .map_err(|e| Failure::new(exit::ERROR, format!("cannot handle signals: {e}")))?;
+        let mut engine = crate::engine::spawn(Arc::new(lc), EngineConfig::default());
         loop {
             tokio::select! {
-                _ = term.recv() => break,
-                _ = int.recv() => break,
-                _ = hup.recv() => break,
-                event = events.recv() => match event {
+                () = signals.recv() => break,
+                event = engine.events.recv() => match event {
                     Ok(e) => log_event(&e),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => tracing::warn!(missed = n, "events lagged"),
                     Err(_) => break,
                 },
             }
         }
-        let _ = stop_tx.send(true);
-        let _ = engine.await;
-    });
+        engine.stop(STOP_GRACE).await;
+        Ok::<(), Failure>(())
+    })?;
     eprintln!("credtop daemon: stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -4,9 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::secret_input::read_secret;
 use super::{Context, Failure, exit};
-use crate::audit::{AuditRecord, Event, Outcome};
 use crate::model::{Credential, Kind, validate_name};
-use crate::store::{DEFAULT_LOCK_TIMEOUT, StoreError};
+use crate::store::StoreError;
 
 /// `credtop add-key NAME`: a new API key or PAT, the secret from stdin.
 pub fn add(
@@ -23,8 +22,10 @@ pub fn add(
             "add-key stores api_key or pat credentials; OAuth credentials come from `credtop login`",
         ));
     }
-    let store = ctx.store()?;
-    let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
+    let lc = super::lifecycle_cmds::lifecycle(ctx)?;
+    let store = lc.store();
+    // Asked before the secret is typed; the lifecycle asks again under the
+    // lock.
     match store.load(name) {
         Err(StoreError::NotFound { .. }) => {}
         Ok(_) => {
@@ -49,9 +50,7 @@ pub fn add(
         token_type: None,
         source: store.source(),
     };
-    store.save(&cred)?;
-    ctx.audit
-        .record(AuditRecord::new(Event::CredentialAdded, ctx.actor, Outcome::Ok).about(&cred));
+    lc.add_key(&cred)?;
     eprintln!(
         "Stored {name} ({}, fingerprint {}).",
         kind.as_str(),

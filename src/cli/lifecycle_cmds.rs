@@ -27,6 +27,7 @@ impl From<LifecycleError> for Failure {
         match e {
             LifecycleError::Store(s) => s.into(),
             LifecycleError::SameSecret => Failure::new(exit::USAGE, e.to_string()),
+            LifecycleError::AlreadyExists { .. } => Failure::new(exit::ERROR, e.to_string()),
             LifecycleError::OAuth(o) => {
                 let code = match o.kind {
                     FailureKind::RateLimited | FailureKind::Transient => exit::TRANSIENT,

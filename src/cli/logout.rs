@@ -3,7 +3,6 @@ use std::process::ExitCode;
 
 use super::lifecycle_cmds::{block_on, lifecycle};
 use super::{Context, Failure, exit};
-use crate::audit::{AuditRecord, Event, Outcome};
 use crate::model::{Credential, Kind};
 
 /// `credtop logout [PROVIDER] [--oauth-only]`: revoke remotely where the
@@ -41,13 +40,8 @@ pub fn run(
     let mut removed: Vec<&str> = Vec::new();
     block_on(async {
         for cred in chosen {
-            match lc.revoke(&cred.name).await {
+            match lc.logout(&cred.name).await {
                 Ok(report) => {
-                    lc.audit().record(
-                        AuditRecord::new(Event::Logout, ctx.actor, Outcome::Ok)
-                            .about(&report.credential)
-                            .detail(report.remote.describe(&cred.provider)),
-                    );
                     println!(
                         "Removed {} ({}, {}); {}.",
                         cred.name,
@@ -59,11 +53,6 @@ pub fn run(
                 }
                 Err(e) => {
                     failed += 1;
-                    lc.audit().record(
-                        AuditRecord::new(Event::Logout, ctx.actor, Outcome::Failed)
-                            .about(cred)
-                            .detail(e.to_string()),
-                    );
                     eprintln!("credtop: could not remove {}: {e}", cred.name);
                 }
             }

@@ -23,6 +23,8 @@ pub enum LifecycleError {
     OAuth(#[from] OAuthError),
     #[error("the new secret is the same as the old one")]
     SameSecret,
+    #[error("{name} already exists; replace its secret with `credtop rotate {name}`")]
+    AlreadyExists { name: String },
 }
 
 impl LifecycleError {
@@ -31,7 +33,9 @@ impl LifecycleError {
         match self {
             LifecycleError::OAuth(e) => e.kind,
             LifecycleError::Store(StoreError::LockTimeout { .. }) => FailureKind::Transient,
-            LifecycleError::Store(_) | LifecycleError::SameSecret => FailureKind::ConfigError,
+            LifecycleError::Store(_)
+            | LifecycleError::SameSecret
+            | LifecycleError::AlreadyExists { .. } => FailureKind::ConfigError,
         }
     }
 }

@@ -2,13 +2,17 @@
 //! operation (refresh, login, revoke, rotate) is done here, once, for the
 //! CLI, the daemon and the dashboard alike.
 
+mod add_key;
 pub mod alert;
+mod handle;
 pub mod history;
 pub mod lane;
 mod lifecycle;
+mod logout;
 mod scheduler;
 mod watch;
 
+pub use handle::{EngineHandle, StopSignals, spawn};
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };

@@ -10,7 +10,7 @@ use tokio::sync::{Notify, mpsc};
 
 use super::data::{Hooks, load_entries};
 use super::msg::{Command, Msg};
-use crate::audit::{AuditRecord, Event, Outcome, read_tail};
+use crate::audit::read_tail;
 use crate::engine::{Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome};
 use crate::oauth::{DEFAULT_LOGIN_TIMEOUT, LoginPrompt, RemoteRevocation};
 
@@ -203,25 +203,15 @@ async fn logout(
     names: Vec<String>,
 ) {
     for name in names {
-        let (ok, text) = match lc.revoke(&name).await {
-            Ok(report) => {
-                let said = report.remote.describe(&provider);
-                lc.audit().record(
-                    AuditRecord::new(Event::Logout, lc.actor(), Outcome::Ok)
-                        .about(&report.credential)
-                        .detail(said.clone()),
-                );
-                (true, format!("logged out of {name}; {said}"))
-            }
-            Err(e) => {
-                lc.audit().record(
-                    AuditRecord::new(Event::Logout, lc.actor(), Outcome::Failed)
-                        .named(&name)
-                        .provider(&provider)
-                        .detail(e.to_string()),
-                );
-                (false, failure(&name, "log out", &e))
-            }
+        let (ok, text) = match lc.logout(&name).await {
+            Ok(report) => (
+                true,
+                format!(
+                    "logged out of {name}; {}",
+                    report.remote.describe(&provider)
+                ),
+            ),
+            Err(e) => (false, failure(&name, "log out", &e)),
         };
         let _ = tx.send(Msg::ActionDone { name, ok, text });
     }

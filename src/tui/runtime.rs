@@ -10,8 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::MissedTickBehavior;
 
 use super::actions::Executor;
@@ -20,7 +19,7 @@ use super::data::Hooks;
 use super::msg::{Command, Msg};
 use super::{update, view};
 use crate::audit::Actor;
-use crate::engine::{Engine, EngineConfig, EngineEvent, Lifecycle};
+use crate::engine::{EngineConfig, EngineEvent, Lifecycle, StopSignals};
 
 /// How long quitting waits for the engine to finish a refresh in flight.
 const ENGINE_STOP_GRACE: Duration = Duration::from_secs(3);
@@ -62,24 +61,15 @@ async fn dashboard(lc: Arc<Lifecycle>, hooks: Hooks) -> Result<(), String> {
     // The same engine as `credtop daemon`, without the daemon lock: they
     // may run together, the per-credential locks keep refreshes
     // single-flight.
-    let (engine, engine_rx) = Engine::new(Arc::clone(&lc), EngineConfig::default());
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let engine = tokio::spawn(engine.run(stop_rx));
+    let mut engine = crate::engine::spawn(Arc::clone(&lc), EngineConfig::default());
     let (tx, rx) = mpsc::unbounded_channel();
     let exec = Executor::start(Arc::clone(&lc), tx, hooks);
     exec.run(Command::Reload);
     let mut app = App::new(Utc::now(), lc.home().to_path_buf(), !no_color());
 
-    let result = event_loop(&mut terminal, &mut app, &exec, engine_rx, rx).await;
+    let result = event_loop(&mut terminal, &mut app, &exec, &mut engine.events, rx).await;
     ratatui::restore();
-
-    let _ = stop_tx.send(true);
-    if tokio::time::timeout(ENGINE_STOP_GRACE, engine)
-        .await
-        .is_err()
-    {
-        tracing::warn!("engine did not stop in time; abandoning refreshes in flight");
-    }
+    engine.stop(ENGINE_STOP_GRACE).await;
     result
 }
 
@@ -87,13 +77,10 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     exec: &Executor,
-    mut engine_rx: broadcast::Receiver<EngineEvent>,
+    engine_rx: &mut broadcast::Receiver<EngineEvent>,
     mut results: mpsc::UnboundedReceiver<Msg>,
 ) -> Result<(), String> {
-    let signal_err = |e: std::io::Error| format!("cannot handle signals: {e}");
-    let mut term = signal(SignalKind::terminate()).map_err(signal_err)?;
-    let mut hup = signal(SignalKind::hangup()).map_err(signal_err)?;
-    let mut int = signal(SignalKind::interrupt()).map_err(signal_err)?;
+    let mut signals = StopSignals::install().map_err(|e| format!("cannot handle signals: {e}"))?;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -120,9 +107,7 @@ async fn event_loop(
             },
             Some(msg) = results.recv() => msg,
             _ = tick.tick() => Msg::Tick(Utc::now()),
-            _ = term.recv() => Msg::Quit,
-            _ = hup.recv() => Msg::Quit,
-            _ = int.recv() => Msg::Quit,
+            () = signals.recv() => Msg::Quit,
         };
         #[cfg(debug_assertions)]
         debug_panic_on_key(&msg);
