@@ -120,7 +120,7 @@ fn list_reads_every_config_and_says_where_each_variable_comes_from() {
     let human = t.credtop().args(["mcp", "list"]).output().unwrap();
     let human = String::from_utf8_lossy(&human.stdout);
     assert!(
-        human.contains("github (.mcp.json)") && human.contains("GITHUB_TOKEN"),
+        human.contains("'github' (.mcp.json)") && human.contains("GITHUB_TOKEN"),
         "{human}"
     );
     assert!(!human.contains("FIXTURE-CANARY"), "{human}");

@@ -10,6 +10,7 @@ pub mod lane;
 mod lifecycle;
 mod logout;
 mod scheduler;
+mod supply;
 mod watch;
 
 pub use handle::{EngineHandle, StopSignals, spawn};

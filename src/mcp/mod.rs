@@ -3,11 +3,12 @@
 //! stop working when a credential goes away.
 //!
 //! Configs are read-only and references are resolved only when a server is
-//! started (`credtop mcp exec`), never when a config is loaded, so a token
-//! is never held longer than the spawn needs it.
+//! started ([`command`], for `credtop mcp exec`), never when a config is
+//! loaded, so a token is never held longer than the spawn needs it.
 
 mod config;
 mod dotenv;
+mod exec;
 mod literal;
 mod refs;
 mod state;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use config::{McpConfigs, load};
+pub use exec::{BASE_ENV, ExecError, TokenSource, command, find_stdio, store_token, unusable};
 pub use refs::{Part, Reference, parse, references};
 pub use state::{
     Dependent, McpProblem, Supply, VarReport, VarState, dependents, dependents_by_credential,
@@ -109,16 +111,17 @@ pub enum EnvFileError {
 }
 
 impl McpServer {
-    /// `github (.mcp.json)`, or `github (~/.claude.json, project /src/x)`.
-    pub fn describe(&self) -> String {
+    /// How every message names the server: `'github' (.mcp.json)`, or
+    /// `'github' (~/.claude.json, project /src/x)`.
+    pub fn label(&self) -> String {
         match &self.project {
             Some(p) => format!(
-                "{} ({}, project {})",
+                "'{}' ({}, project {})",
                 self.name,
                 self.file.label,
                 p.display()
             ),
-            None => format!("{} ({})", self.name, self.file.label),
+            None => format!("'{}' ({})", self.name, self.file.label),
         }
     }
 

@@ -171,6 +171,10 @@ pub enum McpProblem {
     },
     #[error("the MCP server {server} cannot start: {error}")]
     EnvFile { server: String, error: EnvFileError },
+    #[error(
+        "${{input:{id}}} of the MCP server {server} is asked for by VS Code and kept by it; credtop cannot supply it: use ${{env:VAR}} and map VAR in [mcp_env] of config.toml"
+    )]
+    Input { id: String, server: String },
 }
 
 /// Whether a reference in `field` would end up on the child's command line.
@@ -187,7 +191,7 @@ pub fn problems(
     mcp_env: &BTreeMap<String, String>,
     credential_problem: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<McpProblem> {
-    let who = quoted(server);
+    let who = server.label();
     referenced(server, env, mcp_env)
         .into_iter()
         .filter_map(|v| match (v.state, v.credential) {
@@ -225,19 +229,6 @@ pub fn problems(
                 }),
         )
         .collect()
-}
-
-/// `'github' (.mcp.json)`.
-pub(crate) fn quoted(server: &McpServer) -> String {
-    match &server.project {
-        Some(p) => format!(
-            "'{}' ({}, project {})",
-            server.name,
-            server.file.label,
-            p.display()
-        ),
-        None => format!("'{}' ({})", server.name, server.file.label),
-    }
 }
 
 /// An MCP server that uses a credential, and through which variable.
