@@ -1,4 +1,4 @@
-//! Benchmark for the refresh engine (issue 4), not a timed test:
+//! Benchmark for the refresh engine, not a timed test:
 //!
 //! 1. **Staggered**: 10,000 OAuth credentials whose refresh points are
 //!    spread over one minute, served by `credtop daemon` against a local

@@ -1,6 +1,10 @@
 //! credtop keeps an AI agent's credentials alive: a store, an OAuth client,
 //! a proactive refresh engine, a dashboard and a CLI over one engine.
 
+// A panic in the engine or the dashboard is an outage for the agent that
+// waits on a token: outside tests, a missing value is handled or said.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod audit;
 pub mod cli;
 pub mod discover;

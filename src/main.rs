@@ -1,3 +1,5 @@
+#![deny(clippy::unwrap_used)]
+
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -31,9 +33,9 @@ fn main() -> ExitCode {
     let Some(command) = args.command else {
         return match credtop::tui::run(&ctx.home, dashboard_hooks()) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                tracing::warn!(%message, "dashboard failed");
-                eprintln!("credtop: {message}");
+            Err(e) => {
+                tracing::warn!(error = %e, "dashboard failed");
+                eprintln!("credtop: {e}");
                 ExitCode::from(cli::exit::ERROR)
             }
         };

@@ -1,4 +1,4 @@
-//! The CLI end to end on a temporary home: the Contracts' commands, fields
+//! The CLI end to end on a temporary home: the documented commands, fields
 //! and exit codes.
 
 mod support;

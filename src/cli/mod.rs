@@ -3,7 +3,7 @@
 mod audit_cmd;
 mod check;
 mod daemon;
-mod keys;
+mod key_cmds;
 mod lifecycle_cmds;
 mod logout;
 mod mcp_cmd;
@@ -227,7 +227,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             provider,
             kind,
             expires_at,
-        } => keys::add(ctx, &name, provider, kind, expires_at),
+        } => key_cmds::add(ctx, &name, provider, kind, expires_at),
         Command::Login {
             provider,
             device,
@@ -251,7 +251,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             expires_at,
             device,
             no_browser,
-        } => keys::rotate(ctx, &name, expires_at, device, no_browser),
+        } => key_cmds::rotate(ctx, &name, expires_at, device, no_browser),
         Command::Logout {
             provider,
             oauth_only,

@@ -284,7 +284,7 @@ fn gemini_mcp(env: &Env, dir: &std::path::Path) -> Discovered {
 
 /// The lifetime of a Claude Code access token as users report it
 /// (anthropics/claude-code#72017: `expiresAt` about 8 hours after login);
-/// formats-and-quirks A1 gives none. Only an estimate, see [`issued`].
+/// the file itself records none. Only an estimate, see [`issued`].
 const CLAUDE_TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(8);
 
 /// When a token was issued, as well as a reader can tell (an estimate).

@@ -233,7 +233,7 @@ fn sso_profiles(sections: &[(String, BTreeMap<String, String>)]) -> BTreeMap<Str
 }
 
 /// STS's default session length (`DurationSeconds` 3600, which saml2aws
-/// and aws-azure-login also default to); formats-and-quirks A5.3 gives no
+/// and aws-azure-login also default to); the cache file records no
 /// lifetime. Only an estimate, see [`issued`].
 const STS_SESSION_LIFETIME: TimeDelta = TimeDelta::hours(1);
 

@@ -11,7 +11,7 @@ use super::read::{modified, str_at, text_time};
 use super::{Discovered, Env, Finding, Problem};
 use crate::model::{Kind, Secret};
 
-/// Google access tokens live 3600 s (formats-and-quirks B.2.5): the
+/// Google access tokens live 3600 s (Google's OAuth 2.0 docs): the
 /// database holds every account and is rewritten when any of them is
 /// refreshed, so its mtime alone would make the others look younger.
 const GOOGLE_TOKEN_LIFETIME: TimeDelta = TimeDelta::seconds(3600);

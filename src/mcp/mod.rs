@@ -42,7 +42,7 @@ pub fn child_umask() -> u32 {
     }
 }
 
-/// Whose variable syntax a config file follows (formats-and-quirks A8).
+/// Whose variable syntax a config file follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
     /// Claude Code (`.mcp.json`, `~/.claude.json`): `${VAR}`,

@@ -109,7 +109,7 @@ fn closing_brace(s: &str) -> Option<usize> {
 }
 
 /// What `${inner}` means in `dialect`. Each client expands only its own
-/// syntax (formats-and-quirks A8): Claude Code `${VAR}` and
+/// syntax (each client's MCP configuration docs): Claude Code `${VAR}` and
 /// `${VAR:-default}`; VS Code `${env:VAR}`, `${input:ID}` and the predefined
 /// variables; Cursor `${env:VAR}` and the predefined variables; Claude
 /// Desktop nothing. A well-formed reference of another client's syntax is

@@ -1,7 +1,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Refresh when 80 % of a credential's lifetime has passed (SPEC).
+/// Refresh when 80 % of a credential's lifetime has passed, unless the
+/// provider's `refresh_at` in providers.toml says otherwise.
 pub const DEFAULT_REFRESH_AT: f64 = 0.8;
 /// Credentials without expiry warn when older than this.
 pub const DEFAULT_ROTATION_AGE_DAYS: i64 = 90;

@@ -1,4 +1,4 @@
-//! `$CREDTOP_HOME/providers.toml` (the Contracts' shape) and the presets of
+//! `$CREDTOP_HOME/providers.toml` (its shape is in the README) and the presets of
 //! well-known providers with their endpoints and quirks.
 
 use std::collections::BTreeMap;

@@ -10,8 +10,8 @@ use crate::model::{Credential, Status, Zone};
 use crate::oauth::Providers;
 use crate::store::{Config, Store};
 
-/// One credential as `status --json` shows it (the Contracts' fields and a
-/// few more). Built from a credential; holds no secret, only a fingerprint.
+/// One credential as `status --json` shows it (the fields README's
+/// `status --json` documents, and a few more). Built from a credential; holds no secret, only a fingerprint.
 #[derive(Clone, Debug, Serialize)]
 pub struct StatusRow {
     pub name: String,

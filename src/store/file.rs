@@ -8,7 +8,7 @@ use super::keyring::KeyringSecrets;
 use crate::model::{Credential, Kind, Secret, Source};
 
 /// The on-disk shape of one credential. OAuth files carry at least the
-/// SPEC's fields (provider, access_token, refresh_token, token_type, scope,
+/// documented fields (provider, access_token, refresh_token, token_type, scope,
 /// expires_at, created_at); key files carry `key` instead of the tokens.
 #[derive(Serialize, Deserialize)]
 pub(super) struct CredentialFile {

@@ -1,4 +1,4 @@
-//! Running [`Command`]s in the background: each on its own tokio task,
+//! Running [`Task`]s in the background: each on its own tokio task,
 //! reporting back as a [`Msg`], so input and drawing never wait for a
 //! provider, a lock or the disk.
 
@@ -9,7 +9,7 @@ use chrono::Utc;
 use tokio::sync::{Notify, mpsc};
 
 use super::data::{Hooks, load_entries};
-use super::msg::{Command, Msg};
+use super::msg::{Msg, Task};
 use crate::audit::read_tail;
 use crate::engine::{Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome};
 use crate::oauth::{DEFAULT_LOGIN_TIMEOUT, LoginPrompt, RemoteRevocation};
@@ -40,12 +40,12 @@ impl Executor {
         Executor { lc, tx, reload }
     }
 
-    pub fn run(&self, cmd: Command) {
+    pub fn run(&self, cmd: Task) {
         let lc = Arc::clone(&self.lc);
         let tx = self.tx.clone();
         match cmd {
-            Command::Reload => self.reload.notify_one(),
-            Command::LoadAudit => {
+            Task::Reload => self.reload.notify_one(),
+            Task::LoadAudit => {
                 tokio::task::spawn_blocking(move || {
                     let mut read = match read_tail(lc.audit(), None, AUDIT_VIEW_BYTES) {
                         Ok(r) => r,
@@ -62,7 +62,7 @@ impl Executor {
                     let _ = tx.send(Msg::AuditLoaded(read));
                 });
             }
-            Command::Refresh { name } => {
+            Task::Refresh { name } => {
                 tokio::spawn(async move {
                     let started = std::time::Instant::now();
                     let (ok, text) = match lc.refresh(&name, RefreshMode::Force).await {
@@ -78,7 +78,7 @@ impl Executor {
                     let _ = tx.send(Msg::ActionDone { name, ok, text });
                 });
             }
-            Command::Revoke { name } => {
+            Task::Revoke { name } => {
                 tokio::spawn(async move {
                     let (ok, text) = match lc.revoke(&name).await {
                         Ok(report) => (
@@ -93,10 +93,10 @@ impl Executor {
                     let _ = tx.send(Msg::ActionDone { name, ok, text });
                 });
             }
-            Command::Logout { provider, names } => {
+            Task::Logout { provider, names } => {
                 tokio::spawn(logout(lc, tx, provider, names));
             }
-            Command::Login {
+            Task::Login {
                 provider,
                 name,
                 device,
@@ -119,7 +119,7 @@ impl Executor {
                     });
                 });
             }
-            Command::RotateOAuth { name, provider } => {
+            Task::RotateOAuth { name, provider } => {
                 tokio::spawn(async move {
                     let opts = login_options(&provider, Some(name.clone()), false);
                     let prompt = prompt(tx.clone(), provider.clone());
@@ -137,7 +137,7 @@ impl Executor {
                     let _ = tx.send(Msg::ActionDone { name, ok, text });
                 });
             }
-            Command::RotateKey { name, secret } => {
+            Task::RotateKey { name, secret } => {
                 tokio::task::spawn_blocking(move || {
                     let result = lc.rotate_key(&name, secret, None);
                     let (ok, text) = match result {

@@ -1,16 +1,17 @@
 //! The dashboard: `credtop` with no subcommand.
 //!
-//! The Elm shape of HOUSE_STYLE: [`App`] holds everything the screen shows,
+//! The Elm architecture (as ratatui's docs teach it): [`App`] holds everything the screen shows,
 //! terminal input, engine events, action results and the one-second tick
 //! become one [`Msg`], [`update`] is the only place state changes and
-//! returns the [`Command`] to run in the background, and [`view`] draws
+//! returns the [`Task`] to run in the background, and [`view`] draws
 //! from state alone (no I/O, no clock reads), which is what makes every
 //! screen a snapshot test.
 
 mod actions;
 mod app;
 mod data;
-mod keys;
+mod error;
+mod keymap;
 mod msg;
 mod runtime;
 mod update;
@@ -20,7 +21,8 @@ pub use app::{
     Activity, App, Attempt, AuditPane, EngineState, Entry, Mode, Notice, Overlay, StatusGroup,
 };
 pub use data::{Hooks, load_entries};
-pub use msg::{Command, Msg};
+pub use error::DashboardError;
+pub use msg::{Msg, Task};
 pub use runtime::run;
 pub use update::update;
 pub use view::view;

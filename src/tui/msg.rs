@@ -53,7 +53,7 @@ pub enum Msg {
 /// Work [`super::update`] asks the runtime to do in the background. The
 /// result comes back as a [`Msg`].
 #[derive(Debug)]
-pub enum Command {
+pub enum Task {
     /// Re-read the store, lane states and refresh history.
     Reload,
     LoadAudit,

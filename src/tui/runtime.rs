@@ -16,7 +16,8 @@ use tokio::time::MissedTickBehavior;
 use super::actions::Executor;
 use super::app::App;
 use super::data::Hooks;
-use super::msg::{Command, Msg};
+use super::error::DashboardError;
+use super::msg::{Msg, Task};
 use super::{update, view};
 use crate::audit::Actor;
 use crate::engine::{EngineConfig, EngineEvent, Lifecycle, StopSignals};
@@ -27,20 +28,17 @@ const ENGINE_STOP_GRACE: Duration = Duration::from_secs(3);
 /// Opens the dashboard on `home` until the person quits or a signal comes.
 /// The terminal is restored on every way out: quit, error, panic (ratatui's
 /// hook restores it, then calls the previous hook) and SIGTERM / SIGHUP.
-pub fn run(home: &Path, hooks: Hooks) -> Result<(), String> {
+pub fn run(home: &Path, hooks: Hooks) -> Result<(), DashboardError> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        return Err(
-            "the dashboard needs a terminal; scripts want `credtop status --json` or `credtop check`"
-                .into(),
-        );
+        return Err(DashboardError::NotATerminal);
     }
-    let lc = Lifecycle::open(home, Actor::Dashboard).map_err(|e| e.to_string())?;
+    let lc = Lifecycle::open(home, Actor::Dashboard)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(DashboardError::Runtime)?;
     let result = runtime.block_on(dashboard(Arc::new(lc), hooks));
     // A login waiting on its callback must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_millis(500));
@@ -51,12 +49,12 @@ fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-async fn dashboard(lc: Arc<Lifecycle>, hooks: Hooks) -> Result<(), String> {
+async fn dashboard(lc: Arc<Lifecycle>, hooks: Hooks) -> Result<(), DashboardError> {
     // The terminal first: without one there is no dashboard, and the engine
     // must not start (and audit) for nothing.
     let mut terminal = ratatui::try_init().map_err(|e| {
         ratatui::restore();
-        format!("cannot open the terminal: {e}")
+        DashboardError::Terminal(e)
     })?;
     // The same engine as `credtop daemon`, without the daemon lock: they
     // may run together, the per-credential locks keep refreshes
@@ -64,7 +62,7 @@ async fn dashboard(lc: Arc<Lifecycle>, hooks: Hooks) -> Result<(), String> {
     let mut engine = crate::engine::spawn(Arc::clone(&lc), EngineConfig::default());
     let (tx, rx) = mpsc::unbounded_channel();
     let exec = Executor::start(Arc::clone(&lc), tx, hooks);
-    exec.run(Command::Reload);
+    exec.run(Task::Reload);
     let mut app = App::new(Utc::now(), lc.home().to_path_buf(), !no_color());
 
     let result = event_loop(&mut terminal, &mut app, &exec, &mut engine.events, rx).await;
@@ -79,22 +77,23 @@ async fn event_loop(
     exec: &Executor,
     engine_rx: &mut broadcast::Receiver<EngineEvent>,
     mut results: mpsc::UnboundedReceiver<Msg>,
-) -> Result<(), String> {
-    let mut signals = StopSignals::install().map_err(|e| format!("cannot handle signals: {e}"))?;
+) -> Result<(), DashboardError> {
+    let mut signals = StopSignals::install().map_err(DashboardError::Signals)?;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut engine_open = true;
-    let draw_err = |e: std::io::Error| format!("cannot draw: {e}");
 
-    terminal.draw(|f| view(app, f)).map_err(draw_err)?;
+    terminal
+        .draw(|f| view(app, f))
+        .map_err(DashboardError::Draw)?;
     loop {
         let msg = tokio::select! {
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
                 Some(Ok(Event::Resize(..))) => Msg::Resize,
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
+                Some(Err(e)) => return Err(DashboardError::Input(e)),
                 None => Msg::Quit,
             },
             event = engine_rx.recv(), if engine_open => match event {
@@ -117,7 +116,9 @@ async fn event_loop(
         if app.quit {
             return Ok(());
         }
-        terminal.draw(|f| view(app, f)).map_err(draw_err)?;
+        terminal
+            .draw(|f| view(app, f))
+            .map_err(DashboardError::Draw)?;
     }
 }
 

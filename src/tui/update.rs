@@ -1,20 +1,20 @@
 //! The only place the dashboard's state changes.
 
 use super::app::{Activity, App, EngineState, Notice, Overlay};
-use super::msg::{Command, Msg};
+use super::msg::{Msg, Task};
 use crate::engine::EngineEvent;
 
 /// Applies `msg` to `app`; returns the background work it asks for.
-pub fn update(app: &mut App, msg: Msg) -> Option<Command> {
+pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
     match msg {
-        Msg::Key(key) => super::keys::on_key(app, key),
+        Msg::Key(key) => super::keymap::on_key(app, key),
         Msg::Resize => None,
         Msg::Tick(now) => {
             app.now = now;
             None
         }
         Msg::Engine(event) => on_engine(app, event),
-        Msg::EngineLagged => Some(Command::Reload),
+        Msg::EngineLagged => Some(Task::Reload),
         Msg::Loaded {
             entries,
             problems,
@@ -62,7 +62,7 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Command> {
                 },
             );
             app.notice = Some(Notice { ok, text });
-            Some(Command::Reload)
+            Some(Task::Reload)
         }
         Msg::Notice { ok, text } => {
             app.notice = Some(Notice { ok, text });
@@ -75,7 +75,7 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Command> {
     }
 }
 
-fn on_engine(app: &mut App, event: EngineEvent) -> Option<Command> {
+fn on_engine(app: &mut App, event: EngineEvent) -> Option<Task> {
     let done = |app: &mut App, name: String, ok: bool, text: String| {
         app.activity.insert(
             name,
@@ -107,24 +107,24 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Option<Command> {
                 true,
                 format!("refreshed in {} ms", latency.as_millis()),
             );
-            Some(Command::Reload)
+            Some(Task::Reload)
         }
         EngineEvent::RefreshNotNeeded { name } => {
             done(app, name, true, "fresh already".into());
-            Some(Command::Reload)
+            Some(Task::Reload)
         }
         EngineEvent::RefreshFailed { name, kind, .. } => {
             done(app, name.clone(), false, format!("refresh failed: {kind}"));
-            Some(Command::Reload)
+            Some(Task::Reload)
         }
         EngineEvent::LanePaused { name, kind } => {
             app.notice = Some(Notice {
                 ok: false,
                 text: format!("{name} paused ({kind}); it needs you: press l to log in again"),
             });
-            Some(Command::Reload)
+            Some(Task::Reload)
         }
-        EngineEvent::Warning { .. } | EngineEvent::ExternalChange { .. } => Some(Command::Reload),
+        EngineEvent::Warning { .. } | EngineEvent::ExternalChange { .. } => Some(Task::Reload),
     }
 }
 

@@ -6,7 +6,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::app::{Activity, App, Mode, Notice, Overlay};
-use super::msg::Command;
+use super::msg::Task;
 use super::update::reselect;
 use crate::model::{Kind, Secret};
 
@@ -14,7 +14,7 @@ fn is_ctrl_c(key: &KeyEvent) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c')
 }
 
-pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Task> {
     if is_ctrl_c(&key) {
         app.quit = true;
         return None;
@@ -61,7 +61,7 @@ fn move_selection(app: &mut App, key: KeyCode) -> bool {
     true
 }
 
-fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
     if move_selection(app, key.code) {
         return None;
     }
@@ -78,7 +78,7 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Command> {
         KeyCode::Char('a') => {
             app.mode = Mode::Audit;
             app.audit.scroll = 0;
-            return Some(Command::LoadAudit);
+            return Some(Task::LoadAudit);
         }
         KeyCode::Char('l') => return start_login(app, false),
         KeyCode::Char('L') => return start_login(app, true),
@@ -142,7 +142,7 @@ fn busy(app: &mut App, name: &str, what: &str) {
         .insert(name.to_string(), Activity::Busy(what.to_string()));
 }
 
-fn start_refresh(app: &mut App) -> Option<Command> {
+fn start_refresh(app: &mut App) -> Option<Task> {
     let name = owned_selection(app, "refresh")?;
     let refreshable = app.selected_entry().is_some_and(|e| e.row.refreshable);
     if !refreshable {
@@ -153,12 +153,12 @@ fn start_refresh(app: &mut App) -> Option<Command> {
         return None;
     }
     busy(app, &name, "refreshing…");
-    Some(Command::Refresh { name })
+    Some(Task::Refresh { name })
 }
 
 /// `l` logs in through the browser (PKCE); `L` with the device flow, for
 /// SSH sessions where the loopback redirect cannot reach this host.
-fn start_login(app: &mut App, device: bool) -> Option<Command> {
+fn start_login(app: &mut App, device: bool) -> Option<Task> {
     let target = app
         .selected_entry()
         .filter(|e| e.owned && matches!(e.kind, Kind::OAuth | Kind::Cloud))
@@ -166,7 +166,7 @@ fn start_login(app: &mut App, device: bool) -> Option<Command> {
     match target {
         Some((provider, name)) => {
             busy(app, &name, "logging in…");
-            Some(Command::Login {
+            Some(Task::Login {
                 provider,
                 name: Some(name),
                 device,
@@ -182,13 +182,13 @@ fn start_login(app: &mut App, device: bool) -> Option<Command> {
     }
 }
 
-fn start_rotate(app: &mut App) -> Option<Command> {
+fn start_rotate(app: &mut App) -> Option<Task> {
     let name = owned_selection(app, "rotate")?;
     let entry = app.selected_entry()?;
     if matches!(entry.kind, Kind::OAuth | Kind::Cloud) {
         let provider = entry.row.provider.clone();
         busy(app, &name, "rotating…");
-        return Some(Command::RotateOAuth { name, provider });
+        return Some(Task::RotateOAuth { name, provider });
     }
     app.overlay = Some(Overlay::RotateKey {
         name,
@@ -197,7 +197,7 @@ fn start_rotate(app: &mut App) -> Option<Command> {
     None
 }
 
-fn on_overlay_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+fn on_overlay_key(app: &mut App, key: KeyEvent) -> Option<Task> {
     let overlay = app.overlay.take()?;
     let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
     let cancel = key.code == KeyCode::Esc;
@@ -206,13 +206,13 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Option<Command> {
         Overlay::Help | Overlay::LoginUrl { .. } => None,
         Overlay::ConfirmRevoke { name } if yes => {
             busy(app, &name, "revoking…");
-            Some(Command::Revoke { name })
+            Some(Task::Revoke { name })
         }
         Overlay::ConfirmLogout { provider, names } if yes => {
             for n in &names {
                 busy(app, n, "logging out…");
             }
-            Some(Command::Logout { provider, names })
+            Some(Task::Logout { provider, names })
         }
         Overlay::ConfirmRevoke { .. } | Overlay::ConfirmLogout { .. } => None,
         Overlay::AskProvider { mut input, device } => {
@@ -229,7 +229,7 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Option<Command> {
                 return None;
             }
             busy(app, &provider, "logging in…");
-            Some(Command::Login {
+            Some(Task::Login {
                 provider,
                 name: None,
                 device,
@@ -249,12 +249,12 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Option<Command> {
                 return None;
             }
             busy(app, &name, "rotating…");
-            Some(Command::RotateKey { name, secret })
+            Some(Task::RotateKey { name, secret })
         }
     }
 }
 
-fn on_audit_key(app: &mut App, key: KeyEvent) -> Option<Command> {
+fn on_audit_key(app: &mut App, key: KeyEvent) -> Option<Task> {
     if app.audit.editing {
         match key.code {
             KeyCode::Esc => {
@@ -281,7 +281,7 @@ fn on_audit_key(app: &mut App, key: KeyEvent) -> Option<Command> {
         KeyCode::Char('/') => app.audit.editing = true,
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Char('q') => app.quit = true,
-        KeyCode::Char('r') => return Some(Command::LoadAudit),
+        KeyCode::Char('r') => return Some(Task::LoadAudit),
         KeyCode::Esc if !app.audit.filter.value().is_empty() => {
             app.audit.filter.reset();
             app.audit.scroll = 0;
@@ -374,7 +374,7 @@ mod tests {
         assert!(app.overlay.is_none());
         update(&mut app, key('x'));
         let cmd = update(&mut app, key('y'));
-        assert!(matches!(cmd, Some(Command::Revoke { ref name }) if name == "alpha"));
+        assert!(matches!(cmd, Some(Task::Revoke { ref name }) if name == "alpha"));
     }
 
     #[test]
@@ -384,7 +384,7 @@ mod tests {
         update(&mut app, key('q'));
         assert!(!app.quit);
         let cmd = update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
-        assert!(matches!(cmd, Some(Command::RotateKey { .. })));
+        assert!(matches!(cmd, Some(Task::RotateKey { .. })));
         update(&mut app, key('q'));
         assert!(app.quit);
     }
