@@ -5,7 +5,7 @@ use chrono::Utc;
 use super::status::{collect_rows, discovered_rows};
 use super::{Context, Failure, StatusRow};
 use crate::discover::Env;
-use crate::model::Zone;
+use crate::model::{Zone, shell_quoted, shown};
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
 /// Other tools' credentials count too, unless `no_discover`.
@@ -35,16 +35,16 @@ pub fn run(ctx: &Context, no_discover: bool) -> Result<ExitCode, Failure> {
     }
     let mut worst = 0u8;
     for p in &store_problems {
-        println!("CRITICAL {p}");
+        println!("CRITICAL {}", shown(p));
         worst = 2;
     }
     for p in &discovery_problems {
-        println!("WARNING {p}");
+        println!("WARNING {}", shown(p));
         worst = worst.max(1);
     }
     for row in &rows {
         if let Some((level, line)) = verdict(row) {
-            println!("{line}");
+            println!("{}", shown(&line));
             worst = worst.max(level);
         }
     }
@@ -66,7 +66,7 @@ pub fn verdict(r: &StatusRow) -> Option<(u8, String)> {
     let fix = if r.refreshable {
         format!("run `credtop refresh {}`", r.name)
     } else if r.kind == "oauth" {
-        format!("run `credtop login {}`", r.provider)
+        format!("run `credtop login {}`", shell_quoted(&r.provider))
     } else {
         format!("rotate it: `credtop rotate {}`", r.name)
     };

@@ -6,9 +6,10 @@ use serde::Serialize;
 use super::{Context, Failure, human_duration};
 use crate::discover::{Env, discover_all};
 use crate::engine::lane;
+use crate::model::shown;
 use crate::model::{Credential, Status, Zone};
 use crate::oauth::Providers;
-use crate::store::{Config, Store};
+use crate::store::{Config, Listing, Store, StoreError};
 
 /// One credential as `status --json` shows it (the Contracts' fields and a
 /// few more). Built from a credential; holds no secret, only a fingerprint.
@@ -105,7 +106,11 @@ impl StatusRow {
 
 /// Every credential in the store as rows, plus the problems met reading it.
 pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
-    let listing = store.list();
+    rows_of(store, &store.list(), now)
+}
+
+/// [`collect_rows`] of a listing already read.
+fn rows_of(store: &Store, listing: &Listing, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
     let rotation = store.config().rotation_age_days();
     let mut problems: Vec<String> = listing.problems.iter().map(|e| e.to_string()).collect();
     let providers = Providers::load(store.home()).unwrap_or_else(|e| {
@@ -145,47 +150,126 @@ pub fn discovered_rows(
 
 /// credtop's own rows, then (unless `no_discover`) other tools' rows.
 pub fn all_rows(store: &Store, no_discover: bool) -> (Vec<StatusRow>, Vec<String>) {
+    let (rows, problems, _) = all_rows_and_errors(store, no_discover);
+    (rows, problems)
+}
+
+/// A credential file of credtop's own that could not be read: shown as a
+/// row of status `error` with the reason, never left out of the list.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorRow {
+    pub name: String,
+    pub kind: Option<&'static str>,
+    pub provider: Option<String>,
+    pub status: &'static str,
+    pub zone: Zone,
+    pub created_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub remaining_seconds: Option<i64>,
+    pub source: &'static str,
+    pub location: String,
+    pub reason: String,
+}
+
+impl ErrorRow {
+    /// The row of a store problem that is about one file; `None` for the
+    /// others (a folder that cannot be listed is reported as a problem).
+    pub fn of(e: &StoreError) -> Option<ErrorRow> {
+        let path = e.path()?;
+        let name = path.file_name()?.to_string_lossy();
+        let kind = match path.parent().and_then(|p| p.file_name()) {
+            Some(d) if d == "oauth" => Some("oauth"),
+            Some(d) if d == "keys" => Some("api_key"),
+            _ => return None,
+        };
+        Some(ErrorRow {
+            name: shown(name.strip_suffix(".json").unwrap_or(&name)),
+            kind,
+            provider: None,
+            status: "error",
+            zone: Zone::None,
+            created_at: None,
+            expires_at: None,
+            remaining_seconds: None,
+            source: "credtop",
+            location: shown(&path.display().to_string()),
+            reason: shown(&e.to_string()),
+        })
+    }
+}
+
+/// [`all_rows`], with credtop's own unreadable files as error rows too.
+fn all_rows_and_errors(
+    store: &Store,
+    no_discover: bool,
+) -> (Vec<StatusRow>, Vec<String>, Vec<ErrorRow>) {
     let now = Utc::now();
-    let (mut rows, mut problems) = collect_rows(store, now);
+    let listing = store.list();
+    let errors: Vec<ErrorRow> = listing.problems.iter().filter_map(ErrorRow::of).collect();
+    let (mut rows, mut problems) = rows_of(store, &listing, now);
     if !no_discover {
         let (more, more_problems) = discovered_rows(&Env::from_process(), store.config(), now);
         rows.extend(more);
         problems.extend(more_problems);
     }
-    (rows, problems)
+    (rows, problems, errors)
 }
 
+/// `credtop status`: exit 1 when a credential file of credtop's own could
+/// not be read (it is listed as an `error` row with the reason).
 pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let (rows, problems) = all_rows(&store, no_discover);
+    let (rows, problems, errors) = all_rows_and_errors(&store, no_discover);
     for p in &problems {
-        eprintln!("credtop: {p}");
+        eprintln!("credtop: {}", shown(p));
     }
     if json {
-        let text = serde_json::to_string_pretty(&rows).expect("rows serialize");
+        let mut all: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::to_value(r).expect("rows serialize"))
+            .collect();
+        all.extend(
+            errors
+                .iter()
+                .map(|e| serde_json::to_value(e).expect("rows serialize")),
+        );
+        let text = serde_json::to_string_pretty(&all).expect("rows serialize");
         println!("{text}");
     } else {
-        print_table(&rows);
+        print_table(&rows, &errors);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::exit::ERROR)
+    })
 }
 
-fn print_table(rows: &[StatusRow]) {
-    if rows.is_empty() {
+fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
+    if rows.is_empty() && errors.is_empty() {
         println!("No credentials yet. Add a key with `credtop add-key NAME < keyfile`,");
         println!("or describe a provider in providers.toml and run `credtop login PROVIDER`.");
         return;
     }
-    let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    // Names, providers and notes can come from other tools' files: shown
+    // with control characters escaped, so no row can forge another.
+    let rows: Vec<StatusRow> = rows.iter().map(shown_row).collect();
+    let name_w = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .chain(errors.iter().map(|e| e.name.chars().count()))
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let prov_w = rows
         .iter()
-        .map(|r| r.provider.len())
+        .map(|r| r.provider.chars().count())
         .max()
         .unwrap_or(8)
         .max(8);
     let src_w = rows
         .iter()
-        .map(|r| r.source.len())
+        .map(|r| r.source.chars().count())
         .max()
         .unwrap_or(6)
         .max(6);
@@ -193,7 +277,19 @@ fn print_table(rows: &[StatusRow]) {
         "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {:src_w$}  EXPIRES",
         "NAME", "KIND", "PROVIDER", "STATUS", "ZONE", "SOURCE"
     );
-    for r in rows {
+    for e in errors {
+        println!(
+            "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {:src_w$}  -",
+            e.name,
+            e.kind.unwrap_or("?"),
+            "?",
+            e.status,
+            e.zone.as_str(),
+            e.source
+        );
+        println!("{:name_w$}    {}", "", e.reason);
+    }
+    for r in &rows {
         let mut expiry = r.expiry_text();
         if r.rotation_due {
             expiry.push_str(" (rotation due)");
@@ -219,5 +315,20 @@ fn print_table(rows: &[StatusRow]) {
         if let Some(note) = &r.note {
             println!("{:name_w$}    note: {note}", "");
         }
+    }
+}
+
+/// `r` with every text field that may come from a file shown as data.
+fn shown_row(r: &StatusRow) -> StatusRow {
+    let opt = |s: &Option<String>| s.as_deref().map(shown);
+    StatusRow {
+        name: shown(&r.name),
+        provider: shown(&r.provider),
+        account: opt(&r.account),
+        source: shown(&r.source),
+        location: opt(&r.location),
+        relogin: opt(&r.relogin),
+        note: opt(&r.note),
+        ..r.clone()
     }
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use super::{Context, Failure, exit};
-use crate::model::{Kind, Zone};
+use crate::model::{Kind, Zone, shell_quoted};
 use crate::oauth::Providers;
 
 /// `credtop token NAME`: the one place a secret reaches stdout. The call an
@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, name: &str) -> Result<ExitCode, Failure> {
         cred = super::lifecycle_cmds::token_after_refresh(ctx, cred, zone)?;
     } else if zone == Zone::Expired {
         let fix = match cred.kind {
-            Kind::OAuth => format!("credtop login {}", cred.provider),
+            Kind::OAuth => format!("credtop login {}", shell_quoted(&cred.provider)),
             _ => format!("credtop rotate {name}"),
         };
         return Err(Failure::new(

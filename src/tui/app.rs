@@ -80,9 +80,16 @@ impl Entry {
         let lane = lane.filter(|l| l.fingerprint.0 == row.fingerprint);
         let kind = row.kind.parse().unwrap_or(Kind::ApiKey);
         let relogin = if row.name == row.provider {
-            format!("credtop login {}", row.provider)
+            format!(
+                "credtop login {}",
+                crate::model::shell_quoted(&row.provider)
+            )
         } else {
-            format!("credtop login {} --name {}", row.provider, row.name)
+            format!(
+                "credtop login {} --name {}",
+                crate::model::shell_quoted(&row.provider),
+                crate::model::shell_quoted(&row.name)
+            )
         };
         Entry {
             kind,
