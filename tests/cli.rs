@@ -274,7 +274,7 @@ fn logout_of_one_provider_removes_only_its_credentials_and_says_which() {
 fn logout_oauth_only_keeps_api_keys() {
     let home = mixed_home();
     home.credtop()
-        .args(["logout", "--oauth-only"])
+        .args(["logout", "--oauth-only", "-y"])
         .assert()
         .success();
     let rows = status_json(&home);

@@ -535,6 +535,8 @@ fn config_switches_and_no_discover_turn_sources_off() {
     let t = tool_home();
     let config = t.credtop_home().join("config.toml");
     std::fs::write(&config, "[discover]\nclaude = false\n").unwrap();
+    // config.toml follows the credential rules: private, or refused.
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let rows = status_rows(&t, &[]);
     assert!(!rows.contains_key("claude-code"));
     assert!(rows.contains_key("codex"));
@@ -550,6 +552,8 @@ fn config_switches_and_no_discover_turn_sources_off() {
     }
 
     std::fs::write(&config, "[discover]\nclaude_code = false\n").unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap();
     let out = t.credtop().arg("status").output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown source \"claude_code\""), "{err}");

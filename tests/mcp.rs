@@ -24,7 +24,10 @@ fn project() -> ToolHome {
 
 fn write_config(t: &ToolHome, extra: &str) {
     let body = format!("[discover]\nenabled = false\n{extra}");
-    std::fs::write(t.credtop_home().join("config.toml"), body).unwrap();
+    let path = t.credtop_home().join("config.toml");
+    std::fs::write(&path, body).unwrap();
+    // config.toml follows the credential rules: private, or refused.
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
 }
 
 /// Every variable the fixture servers reference, so that all can start.

@@ -223,7 +223,7 @@ fn logout_revokes_remotely_too() {
         .success();
     let (access, _) = stored_tokens(home.path(), "acme");
     home.credtop()
-        .args(["logout", "--oauth-only"])
+        .args(["logout", "--oauth-only", "-y"])
         .assert()
         .success()
         .stdout(predicate::str::contains("Removed acme"))

@@ -38,8 +38,14 @@ pub fn run(ctx: &Context, json: bool, since: Option<&str>) -> Result<ExitCode, F
     Ok(ExitCode::SUCCESS)
 }
 
-/// `2026-11-24T18:00:00Z  refresh_failed  acme  cli[123]  failed  transient  …`
+/// `2026-11-24T18:00:00Z  refresh_failed  acme  cli[123]  failed  transient  …`,
+/// control characters escaped: the trail is a file anyone with the user's
+/// rights may have written to.
 pub fn one_line(r: &AuditRecord) -> String {
+    crate::model::shown(&raw_line(r))
+}
+
+fn raw_line(r: &AuditRecord) -> String {
     let mut line = format!(
         "{}  {:20}  {:16}  {:>16}  {:7}",
         r.ts.format("%Y-%m-%dT%H:%M:%SZ"),

@@ -4,7 +4,7 @@ use chrono::Utc;
 
 use super::{Context, Failure};
 use crate::discover::Env;
-use crate::model::Zone;
+use crate::model::{Zone, shown};
 use crate::report::{StatusRow, collect_rows, discovered_rows, relogin_command};
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
@@ -35,16 +35,16 @@ pub fn run(ctx: &Context, no_discover: bool) -> Result<ExitCode, Failure> {
     }
     let mut worst = 0u8;
     for p in &store_problems {
-        println!("CRITICAL {p}");
+        println!("CRITICAL {}", shown(p));
         worst = 2;
     }
     for p in &discovery_problems {
-        println!("WARNING {p}");
+        println!("WARNING {}", shown(p));
         worst = worst.max(1);
     }
     for row in &rows {
         if let Some((level, line)) = verdict(row) {
-            println!("{line}");
+            println!("{}", shown(&line));
             worst = worst.max(level);
         }
     }

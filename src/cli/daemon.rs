@@ -25,6 +25,10 @@ pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
         audit: ctx.audit.clone(),
     };
     let lc = lifecycle(&ctx)?;
+    // The engine refreshes through providers: without them it is useless.
+    if let Some(e) = lc.providers_error() {
+        return Err(Failure::new(exit::ERROR, e.to_string()));
+    }
     let _only_one = claim_home(&ctx)?;
     preflight(&ctx, &lc);
     let runtime = tokio::runtime::Builder::new_multi_thread()

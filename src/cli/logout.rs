@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use super::lifecycle_cmds::{block_on, lifecycle};
 use super::{Context, Failure, exit};
-use crate::model::{Credential, Kind};
+use crate::model::{Credential, Kind, Name, shown};
 
 /// `credtop logout [PROVIDER] [--oauth-only]`: revoke remotely where the
 /// provider allows, always delete locally, and say exactly what happened.
@@ -13,6 +13,9 @@ pub fn run(
     oauth_only: bool,
     yes: bool,
 ) -> Result<ExitCode, Failure> {
+    if let Some(p) = provider {
+        Name::parse(p).map_err(|e| Failure::new(exit::USAGE, e))?;
+    }
     let lc = lifecycle(ctx)?;
     let listing = lc.store().list();
     let chosen: Vec<&Credential> = listing
@@ -30,7 +33,10 @@ pub fn run(
             format!("no {what} to log out"),
         ));
     }
-    if provider.is_none() && !yes && !confirm_all(chosen.len())? {
+    // More than one credential, or all of them: a mass deletion, which
+    // asks a person first and needs -y from a script.
+    let mass = provider.is_none() || chosen.len() > 1;
+    if mass && !yes && !confirm_all(chosen.len())? {
         return Err(Failure::new(
             exit::ERROR,
             "logout cancelled; nothing was removed",
@@ -46,14 +52,18 @@ pub fn run(
                         "Removed {} ({}, {}); {}.",
                         cred.name,
                         cred.kind.as_str(),
-                        cred.provider_account(),
-                        report.remote.describe(&cred.provider)
+                        shown(&cred.provider_account()),
+                        shown(&report.remote.describe(&cred.provider))
                     );
                     removed.push(&cred.name);
                 }
                 Err(e) => {
                     failed += 1;
-                    eprintln!("credtop: could not remove {}: {e}", cred.name);
+                    eprintln!(
+                        "credtop: could not remove {}: {}",
+                        cred.name,
+                        shown(&e.to_string())
+                    );
                 }
             }
         }
@@ -68,12 +78,19 @@ pub fn run(
     })
 }
 
-/// Removing every credential asks first when a person is at the terminal.
+/// Removing several credentials asks first when a person is at the
+/// terminal; without one (a script, an agent) it needs `-y`, never a guess.
 fn confirm_all(count: usize) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
-        return Ok(true);
+        return Err(Failure::new(
+            exit::USAGE,
+            format!(
+                "logout would remove {count} credentials and there is no terminal to confirm it; \
+                 pass -y to remove them; nothing was removed"
+            ),
+        ));
     }
-    eprint!("Remove all {count} credentials from this home? [y/N] ");
+    eprint!("Remove {count} credentials from this home? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

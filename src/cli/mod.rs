@@ -173,6 +173,7 @@ impl From<crate::store::StoreError> for Failure {
         use crate::store::StoreError::*;
         let code = match &e {
             NotFound { .. } => exit::NOT_FOUND,
+            InvalidName(_) => exit::USAGE,
             LockTimeout { .. } => exit::TRANSIENT,
             _ => exit::ERROR,
         };

@@ -1,39 +1,64 @@
 use std::process::ExitCode;
 
 use super::{Context, Failure};
-use crate::report::{StatusRow, all_rows};
+use crate::model::shown;
+use crate::report::{ErrorRow, StatusRow, all_rows_and_errors};
 
+/// `credtop status`: exit 1 when a credential file of credtop's own could
+/// not be read (it is listed as an `error` row with the reason).
 pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let (rows, problems) = all_rows(&store, no_discover);
+    let (rows, problems, errors) = all_rows_and_errors(&store, no_discover);
     for p in &problems {
-        eprintln!("credtop: {p}");
+        eprintln!("credtop: {}", shown(p));
     }
     if json {
-        let text = serde_json::to_string_pretty(&rows).expect("rows serialize");
+        let mut all: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::to_value(r).expect("rows serialize"))
+            .collect();
+        all.extend(
+            errors
+                .iter()
+                .map(|e| serde_json::to_value(e).expect("rows serialize")),
+        );
+        let text = serde_json::to_string_pretty(&all).expect("rows serialize");
         println!("{text}");
     } else {
-        print_table(&rows);
+        print_table(&rows, &errors);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::exit::ERROR)
+    })
 }
 
-fn print_table(rows: &[StatusRow]) {
-    if rows.is_empty() {
+fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
+    if rows.is_empty() && errors.is_empty() {
         println!("No credentials yet. Add a key with `credtop add-key NAME < keyfile`,");
         println!("or describe a provider in providers.toml and run `credtop login PROVIDER`.");
         return;
     }
-    let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    // Names, providers and notes can come from other tools' files: shown
+    // with control characters escaped, so no row can forge another.
+    let rows: Vec<StatusRow> = rows.iter().map(shown_row).collect();
+    let name_w = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .chain(errors.iter().map(|e| e.name.chars().count()))
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let prov_w = rows
         .iter()
-        .map(|r| r.provider.len())
+        .map(|r| r.provider.chars().count())
         .max()
         .unwrap_or(8)
         .max(8);
     let src_w = rows
         .iter()
-        .map(|r| r.source.len())
+        .map(|r| r.source.chars().count())
         .max()
         .unwrap_or(6)
         .max(6);
@@ -41,7 +66,19 @@ fn print_table(rows: &[StatusRow]) {
         "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {:src_w$}  EXPIRES",
         "NAME", "KIND", "PROVIDER", "STATUS", "ZONE", "SOURCE"
     );
-    for r in rows {
+    for e in errors {
+        println!(
+            "{:name_w$}  {:8}  {:prov_w$}  {:18}  {:8}  {:src_w$}  -",
+            e.name,
+            e.kind.unwrap_or("?"),
+            "?",
+            e.status,
+            e.zone.as_str(),
+            e.source
+        );
+        println!("{:name_w$}    {}", "", e.reason);
+    }
+    for r in &rows {
         let mut expiry = r.expiry_text();
         if r.rotation_due {
             expiry.push_str(" (rotation due)");
@@ -67,5 +104,20 @@ fn print_table(rows: &[StatusRow]) {
         if let Some(note) = &r.note {
             println!("{:name_w$}    note: {note}", "");
         }
+    }
+}
+
+/// `r` with every text field that may come from a file shown as data.
+fn shown_row(r: &StatusRow) -> StatusRow {
+    let opt = |s: &Option<String>| s.as_deref().map(shown);
+    StatusRow {
+        name: shown(&r.name),
+        provider: shown(&r.provider),
+        account: opt(&r.account),
+        source: shown(&r.source),
+        location: opt(&r.location),
+        relogin: opt(&r.relogin),
+        note: opt(&r.note),
+        ..r.clone()
     }
 }

@@ -90,7 +90,10 @@ fn sso_token(
     let start_url = str_at(doc, "startUrl").unwrap_or("");
     let expires_at = doc.get("expiresAt").and_then(any_time);
     let relogin = match profiles.get(start_url) {
-        Some(profile) => format!("aws sso login --profile {profile}"),
+        Some(profile) => format!(
+            "aws sso login --profile {}",
+            crate::model::shell_quoted(profile)
+        ),
         None => "aws sso login".to_string(),
     };
     let stem = path.file_stem()?.to_string_lossy();
@@ -163,7 +166,7 @@ fn login_token(
         tool: "aws",
         location: env.display(path),
         relogin: Some(match profile {
-            Some(p) => format!("aws login --profile {p}"),
+            Some(p) => format!("aws login --profile {}", crate::model::shell_quoted(p)),
             None => "aws login".to_string(),
         }),
         note: None,

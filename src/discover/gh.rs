@@ -42,7 +42,10 @@ pub fn discover(env: &Env) -> Discovered {
         let relogin = if host.name == "github.com" {
             "gh auth login".to_string()
         } else {
-            format!("gh auth login --hostname {}", host.name)
+            format!(
+                "gh auth login --hostname {}",
+                crate::model::shell_quoted(&host.name)
+            )
         };
         out.credentials.push(
             Finding {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::Actor;
-use crate::model::FailureKind;
+use crate::model::{FailureKind, Name};
 use crate::store::{StoreError, ensure_private_dir, open_append_0600, read_private, write_atomic};
 
 /// Attempts kept when the file is trimmed.
@@ -30,14 +30,15 @@ pub struct Attempt {
     pub actor: Actor,
 }
 
-fn path(home: &Path, name: &str) -> PathBuf {
-    home.join("history").join(format!("{name}.jsonl"))
+fn path(home: &Path, name: &Name) -> PathBuf {
+    home.join("history").join(name.file_name(".jsonl"))
 }
 
 /// Appends one attempt.
 pub fn record(home: &Path, name: &str, attempt: &Attempt) -> Result<(), StoreError> {
+    let parsed = Name::parse(name).map_err(StoreError::InvalidName)?;
     ensure_private_dir(&home.join("history"))?;
-    let path = path(home, name);
+    let path = path(home, &parsed);
     let mut line = serde_json::to_vec(attempt).expect("attempts serialize");
     line.push(b'\n');
     let mut file = open_append_0600(&path)?;
@@ -60,7 +61,10 @@ pub fn record(home: &Path, name: &str, attempt: &Attempt) -> Result<(), StoreErr
 /// The last `n` attempts, newest first. A missing or unreadable file is an
 /// empty history; a torn last line (a writer killed mid-append) is skipped.
 pub fn last(home: &Path, name: &str, n: usize) -> Vec<Attempt> {
-    let Ok(bytes) = read_private(&path(home, name)) else {
+    let Some(bytes) = Name::parse(name)
+        .ok()
+        .and_then(|name| read_private(&path(home, &name)).ok())
+    else {
         return Vec::new();
     };
     bytes
@@ -73,7 +77,9 @@ pub fn last(home: &Path, name: &str, n: usize) -> Vec<Attempt> {
 
 /// Forgets a credential's history (it was revoked or logged out).
 pub fn forget(home: &Path, name: &str) {
-    let _ = std::fs::remove_file(path(home, name));
+    if let Ok(name) = Name::parse(name) {
+        let _ = std::fs::remove_file(path(home, &name));
+    }
 }
 
 #[cfg(test)]
@@ -101,7 +107,9 @@ mod tests {
             got.iter().map(|a| a.latency_ms).collect::<Vec<_>>(),
             [999, 998, 997]
         );
-        let size = std::fs::metadata(path(home.path(), "acme")).unwrap().len();
+        let size = std::fs::metadata(path(home.path(), &Name::parse("acme").unwrap()))
+            .unwrap()
+            .len();
         assert!(size <= TRIM_AT + 200, "history trimmed, {size} bytes");
         assert!(last(home.path(), "acme", 1000).len() >= KEEP);
     }
@@ -111,7 +119,7 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         assert!(last(home.path(), "none", 5).is_empty());
         record(home.path(), "acme", &attempt(1, true)).unwrap();
-        let p = path(home.path(), "acme");
+        let p = path(home.path(), &Name::parse("acme").unwrap());
         let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
         f.write_all(b"{\"ts\":\"2024-").unwrap();
         let got = last(home.path(), "acme", 5);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Credential, FailureKind, Fingerprint, Status};
+use crate::model::{Credential, FailureKind, Fingerprint, Name, Status};
 use crate::store::{StoreError, ensure_private_dir, read_private, write_atomic};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,25 +43,28 @@ fn dir(home: &Path) -> PathBuf {
     home.join("state")
 }
 
-fn path(home: &Path, name: &str) -> PathBuf {
-    dir(home).join(format!("{name}.json"))
+fn path(home: &Path, name: &Name) -> PathBuf {
+    dir(home).join(name.file_name(".json"))
 }
 
 pub fn load(home: &Path, name: &str) -> Option<LaneState> {
-    let bytes = read_private(&path(home, name)).ok()?;
+    let bytes = read_private(&path(home, &Name::parse(name).ok()?)).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
 pub fn save(home: &Path, name: &str, state: &LaneState) -> Result<(), StoreError> {
+    let name = Name::parse(name).map_err(StoreError::InvalidName)?;
     ensure_private_dir(&dir(home))?;
     write_atomic(
-        &path(home, name),
+        &path(home, &name),
         &serde_json::to_vec_pretty(state).expect("lane state serializes"),
     )
 }
 
 pub fn clear(home: &Path, name: &str) {
-    let _ = std::fs::remove_file(path(home, name));
+    if let Ok(name) = Name::parse(name) {
+        let _ = std::fs::remove_file(path(home, &name));
+    }
 }
 
 /// Notes when the engine will try again, for a lane that is failing but

@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::alert::{self, Alert};
 use super::{history, lane};
 use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
-use crate::model::{Credential, FailureKind, Kind, Zone};
+use crate::model::{Credential, FailureKind, Kind, Zone, shell_quoted};
 use crate::oauth::{
     self, Endpoints, HttpClient, LoginPrompt, OAuthClient, OAuthError, ProviderConfig, Providers,
     RemoteRevocation, RevokeScope,
@@ -83,6 +83,10 @@ pub struct Lifecycle {
     home: PathBuf,
     store: Arc<Store>,
     providers: Providers,
+    /// Why providers.toml could not be read: reported by every operation
+    /// that needs a provider, never by those that do not (revoking or
+    /// logging out of an API key always works).
+    providers_error: Option<OAuthError>,
     http: HttpClient,
     audit: AuditLog,
     actor: Actor,
@@ -90,10 +94,15 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     pub fn open(home: &Path, actor: Actor) -> Result<Self, LifecycleError> {
+        let (providers, providers_error) = match Providers::load(home) {
+            Ok(p) => (p, None),
+            Err(e) => (Providers::default(), Some(e)),
+        };
         Ok(Lifecycle {
             home: home.to_path_buf(),
             store: Arc::new(Store::open(home)?),
-            providers: Providers::load(home)?,
+            providers,
+            providers_error,
             http: HttpClient::new(),
             audit: AuditLog::new(home),
             actor,
@@ -106,6 +115,11 @@ impl Lifecycle {
 
     pub fn providers(&self) -> &Providers {
         &self.providers
+    }
+
+    /// Why providers.toml could not be read, if it could not.
+    pub fn providers_error(&self) -> Option<&OAuthError> {
+        self.providers_error.as_ref()
     }
 
     pub fn actor(&self) -> Actor {
@@ -128,6 +142,9 @@ impl Lifecycle {
         &self,
         name: &str,
     ) -> Result<(&ProviderConfig, Endpoints, OAuthClient), OAuthError> {
+        if let Some(e) = &self.providers_error {
+            return Err(e.clone());
+        }
         let cfg = self.providers.require(name)?;
         let endpoints = oauth::resolve_endpoints(&self.home, name, cfg, &self.http).await?;
         let client = oauth::build_client(&endpoints, cfg)?;
@@ -397,7 +414,7 @@ impl Lifecycle {
         let cred = match result {
             Ok(c) => c,
             Err(e) => {
-                let mut again = format!("credtop login {}", opts.provider);
+                let mut again = format!("credtop login {}", shell_quoted(&opts.provider));
                 if opts.name.as_deref().is_some_and(|n| n != opts.provider) {
                     again.push_str(&format!(" --name {name}"));
                 }
@@ -551,7 +568,8 @@ impl Lifecycle {
     }
 }
 
-/// The command that gets a new grant for `cred`.
+/// The command that gets a new grant for `cred`, its words quoted for the
+/// shell (the provider comes from a file).
 pub fn relogin(cred: &Credential) -> String {
     crate::model::relogin_command(&cred.provider, &cred.name)
 }

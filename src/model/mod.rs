@@ -2,42 +2,40 @@
 //! type that keeps tokens out of every log and screen. No I/O lives here.
 
 mod credential;
+mod name;
 mod secret;
 mod status;
+mod text;
 mod zone;
 
 pub use credential::{Credential, Kind, Source};
+pub use name::Name;
 pub use secret::{Fingerprint, Secret};
 pub use status::{FailureKind, Status};
+pub use text::{shell_quoted, shown};
 pub use zone::{DEFAULT_REFRESH_AT, DEFAULT_ROTATION_AGE_DAYS, Lifetime, MAX_JITTER, Zone};
 
 /// The command that gets a new grant for credential `name` of `provider`:
 /// a second account (a name other than the provider's) needs `--name`, or
 /// the login would land on the first.
+/// Both are quoted for the shell: they come from files, and the hint is
+/// meant to be pasted.
 pub fn relogin_command(provider: &str, name: &str) -> String {
     if name == provider {
-        format!("credtop login {provider}")
+        format!("credtop login {}", shell_quoted(provider))
     } else {
-        format!("credtop login {provider} --name {name}")
+        format!(
+            "credtop login {} --name {}",
+            shell_quoted(provider),
+            shell_quoted(name)
+        )
     }
 }
 
 /// A credential name: what `credtop token NAME` takes and what the store
-/// uses as a file name, so it must be safe as one.
+/// uses as a file name, so it must be safe as one (see [`Name`]).
 pub fn validate_name(name: &str) -> Result<(), String> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@');
-    if name.is_empty() || name.len() > 64 {
-        return Err(format!(
-            "credential name must be 1 to 64 characters, got {}",
-            name.len()
-        ));
-    }
-    if name.starts_with('.') || !name.chars().all(ok_char) {
-        return Err(format!(
-            "credential name {name:?} may only contain letters, digits, '-', '_', '.', '@' and must not start with '.'"
-        ));
-    }
-    Ok(())
+    Name::parse(name).map(|_| ())
 }
 
 #[cfg(test)]

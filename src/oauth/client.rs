@@ -79,12 +79,23 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub fn from_response(r: &BasicTokenResponse, issued_at: DateTime<Utc>) -> Self {
+    /// An empty access token is refused: handing it out as a token (exit 0)
+    /// would fail the caller's next request with nothing to say why.
+    pub fn from_response(
+        r: &BasicTokenResponse,
+        issued_at: DateTime<Utc>,
+    ) -> Result<Self, OAuthError> {
+        if r.access_token().secret().trim().is_empty() {
+            return Err(OAuthError::new(
+                crate::model::FailureKind::Transient,
+                "the provider's answer holds an empty access_token",
+            ));
+        }
         // Servers count expires_in from their own clock in whole seconds
         // (oidc-provider: exp = floor(now) + ttl): rounding the send time
         // down keeps our expiry from ever being later than theirs.
         let issued_at = issued_at.with_nanosecond(0).unwrap_or(issued_at);
-        Tokens {
+        Ok(Tokens {
             access_token: Secret::new(r.access_token().secret().clone()),
             refresh_token: r
                 .refresh_token()
@@ -96,7 +107,7 @@ impl Tokens {
                 .map(|s| s.iter().map(|s| s.to_string()).collect()),
             token_type: r.token_type().as_ref().to_string(),
             issued_at,
-        }
+        })
     }
 
     /// The credential these tokens make. When refreshing, `previous` keeps
@@ -148,8 +159,8 @@ pub async fn refresh_grant(
         .exchange_refresh_token(&rt)
         .request_async(http)
         .await
-        .map_err(|e| OAuthError::from_request(e, error_fields))?;
-    Ok(Tokens::from_response(&response, issued_at))
+        .map_err(|e| OAuthError::from_request(e, error_fields).redacting(refresh_token))?;
+    Tokens::from_response(&response, issued_at)
 }
 
 pub fn scopes(list: &[String]) -> Vec<Scope> {

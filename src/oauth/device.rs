@@ -44,5 +44,5 @@ pub async fn login_device(
         .await
         .map_err(|e| OAuthError::from_request::<DeviceCodeErrorResponse>(e, error_fields))?;
     // Expiry counts from the poll that succeeded, not from the first one.
-    Ok(Tokens::from_response(&response, Utc::now()))
+    Tokens::from_response(&response, Utc::now())
 }

@@ -12,6 +12,7 @@ use url::Url;
 
 use super::provider::{ProviderConfig, RevocationStyle};
 use super::{HttpClient, OAuthError};
+use crate::model::Name;
 
 const CACHE_TTL_HOURS: i64 = 24;
 
@@ -60,7 +61,11 @@ pub async fn resolve(
 ) -> Result<Endpoints, OAuthError> {
     let preset = cfg.preset(name)?;
     let meta = match &cfg.issuer {
-        Some(issuer) => discover(home, name, issuer, http).await?,
+        Some(issuer) => {
+            let cache_name = Name::parse(name)
+                .map_err(|e| OAuthError::config(format!("provider name refused: {e}")))?;
+            discover(home, &cache_name, issuer, http).await?
+        }
         None => Metadata::default(),
     };
     let pick = |explicit: &Option<String>, discovered: &Option<String>, preset: Option<&str>| {
@@ -132,25 +137,36 @@ pub async fn resolve(
 
 /// Endpoints must be https, except on loopback (tests, local servers).
 fn parse_endpoint(field: &str, text: &str) -> Result<Url, OAuthError> {
-    let url = Url::parse(text)
-        .map_err(|e| OAuthError::config(format!("{field} {text:?} is not a URL: {e}")))?;
+    // The text is not quoted: it may carry a password in its userinfo.
+    let url =
+        Url::parse(text).map_err(|e| OAuthError::config(format!("{field} is not a URL: {e}")))?;
     let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
         _ => Err(OAuthError::config(format!(
-            "{field} {text:?} must use https (plain http is accepted only on loopback)"
+            "{field} {} must use https (plain http is accepted only on loopback)",
+            shown_url(&url)
         ))),
     }
 }
 
+/// A URL for a message: without its userinfo (a user name or password in
+/// providers.toml is a secret too), control characters escaped.
+pub fn shown_url(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    crate::model::shown(url.as_str())
+}
+
 async fn discover(
     home: &Path,
-    name: &str,
+    name: &Name,
     issuer: &str,
     http: &HttpClient,
 ) -> Result<Metadata, OAuthError> {
-    let cache_path = home.join("cache").join(format!("{name}.discovery.json"));
+    let cache_path = home.join("cache").join(name.file_name(".discovery.json"));
     if let Some(meta) = read_cache(&cache_path, issuer) {
         return Ok(meta);
     }
@@ -160,13 +176,18 @@ async fn discover(
         match http.get_json(url.as_str()).await {
             Ok((200, value @ Value::Object(_))) => {
                 let meta: Metadata = serde_json::from_value(value).map_err(|_| {
-                    OAuthError::config(format!("discovery document at {url} is malformed"))
+                    OAuthError::config(format!(
+                        "discovery document at {} is malformed",
+                        shown_url(&url)
+                    ))
                 })?;
                 // RFC 8414 §3.3: the metadata must be for the issuer we asked about.
                 if meta.issuer.as_deref().map(trim_slash) != Some(trim_slash(issuer)) {
                     return Err(OAuthError::config(format!(
-                        "discovery at {url} describes issuer {:?}, not {issuer:?}",
-                        meta.issuer.unwrap_or_default()
+                        "discovery at {} describes issuer {}, not {}",
+                        shown_url(&url),
+                        crate::model::shown(&meta.issuer.unwrap_or_default()),
+                        shown_url(&base)
                     )));
                 }
                 write_cache(home, &cache_path, issuer, &meta);
@@ -174,7 +195,8 @@ async fn discover(
             }
             Ok((status, _)) => {
                 last_error = Some(OAuthError::config(format!(
-                    "discovery at {url}: HTTP {status}"
+                    "discovery at {}: HTTP {status}",
+                    shown_url(&url)
                 )))
             }
             Err(e) => last_error = Some(OAuthError::from(e)),

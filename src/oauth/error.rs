@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use oauth2::{ErrorResponse, RequestTokenError};
 
 use super::http::HttpError;
-use crate::model::FailureKind;
+use crate::model::{FailureKind, Secret, shown};
 
 /// A failed OAuth operation, typed from what the provider said. The message
 /// says what to do next and never holds a secret: provider bodies are never
@@ -108,18 +108,41 @@ impl OAuthError {
             ),
             _ => (FailureKind::ConfigError, "the provider refused the request"),
         };
+        // Both are the server's text: shown as data, never obeyed by the
+        // terminal (an ESC sequence in error_description stays visible).
+        let code = shown(&code.chars().take(64).collect::<String>());
         let mut message = format!("{what} ({code}");
         if let Some(d) = description.filter(|d| !d.is_empty()) {
             message.push_str(": ");
-            message.extend(d.chars().take(200));
+            message.push_str(&shown(&d.chars().take(200).collect::<String>()));
         }
         message.push(')');
         OAuthError {
             kind,
-            code: Some(code.to_string()),
+            code: Some(code),
             message,
             retry_at: None,
         }
+    }
+
+    /// Removes every echo of `sent` (a token we sent, which a server may
+    /// quote back in its error text) from the message, before it is
+    /// stored (audit, state/, logs/) or printed.
+    pub fn redacting(mut self, sent: &Secret) -> Self {
+        let secret = sent.expose();
+        if secret.len() >= 4 {
+            for form in [secret.to_string(), shown(secret)] {
+                if self.message.contains(&form) {
+                    self.message = self.message.replace(&form, "[redacted]");
+                }
+            }
+            if let Some(code) = &self.code
+                && code.contains(secret)
+            {
+                self.code = Some(code.replace(secret, "[redacted]"));
+            }
+        }
+        self
     }
 
     /// Types an `oauth2` request error. `Parse` errors carry the body; it is

@@ -70,7 +70,7 @@ pub async fn login_loopback(
         .request_async(http)
         .await
         .map_err(|e| OAuthError::from_request(e, error_fields))?;
-    Ok(Tokens::from_response(&response, issued_at))
+    Tokens::from_response(&response, issued_at)
 }
 
 /// Serves the loopback redirect until the one callback arrives (or the time

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::OAuthError;
-use crate::model::Secret;
+use crate::model::{Name, Secret};
 
 /// One `[providers.NAME]` table.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -46,16 +46,28 @@ pub struct Providers {
 }
 
 impl Providers {
-    /// Reads providers.toml; a missing file is an empty set.
+    /// Reads providers.toml under the same rules as a credential file (it
+    /// may hold a client_secret); a missing file is an empty set. A table
+    /// name becomes a file name (the discovery cache), so it must be a
+    /// valid [`Name`].
     pub fn load(home: &Path) -> Result<Providers, OAuthError> {
         let path = home.join("providers.toml");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Providers::default()),
-            Err(e) => return Err(OAuthError::config(format!("{}: {e}", path.display()))),
+        let text = match crate::store::read_private_toml(&path) {
+            Ok(Some(t)) => t,
+            Ok(None) => return Ok(Providers::default()),
+            Err(e) => return Err(OAuthError::config(e.to_string())),
         };
-        let file: ProvidersFile = toml::from_str(&text)
-            .map_err(|e| OAuthError::config(format!("{}: {}", path.display(), e.message())))?;
+        let file: ProvidersFile = toml::from_str(&text).map_err(|e| {
+            OAuthError::config(format!(
+                "{}: {}",
+                path.display(),
+                crate::store::toml_reason(&text, &e)
+            ))
+        })?;
+        for name in file.providers.keys() {
+            Name::parse(name)
+                .map_err(|e| OAuthError::config(format!("{}: provider {e}", path.display())))?;
+        }
         Ok(Providers {
             map: file.providers,
         })

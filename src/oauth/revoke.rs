@@ -106,7 +106,8 @@ async fn rfc7009(
             Ok((status, body)) => {
                 let code = body["error"].as_str().map(str::to_string);
                 return RemoteRevocation::Failed(match code {
-                    Some(c) => OAuthError::from_code(&c, body["error_description"].as_str()),
+                    Some(c) => OAuthError::from_code(&c, body["error_description"].as_str())
+                        .redacting(token),
                     None => OAuthError::config(format!(
                         "the revocation endpoint answered HTTP {status}"
                     )),
@@ -138,7 +139,7 @@ async fn slack(endpoints: &Endpoints, http: &HttpClient, cred: &Credential) -> R
                 .as_str()
                 .unwrap_or("unknown_error")
                 .to_string();
-            RemoteRevocation::Failed(OAuthError::from_code(&code, None))
+            RemoteRevocation::Failed(OAuthError::from_code(&code, None).redacting(&cred.secret))
         }
         Err(e) => RemoteRevocation::Failed(e.into()),
     }

@@ -6,5 +6,5 @@
 mod rows;
 mod text;
 
-pub use rows::{StatusRow, all_rows, collect_rows, discovered_rows};
+pub use rows::{ErrorRow, StatusRow, all_rows, all_rows_and_errors, collect_rows, discovered_rows};
 pub use text::{human_duration, relogin_command, time_left};

@@ -6,9 +6,9 @@ use serde::Serialize;
 use super::text::time_left;
 use crate::discover::{Env, discover_all};
 use crate::engine::lane::{self, LaneState};
-use crate::model::{Credential, Status, Zone};
+use crate::model::{Credential, Status, Zone, shown};
 use crate::oauth::Providers;
-use crate::store::{Config, Store};
+use crate::store::{Config, Listing, Store, StoreError};
 
 /// One credential as `status --json` shows it (the fields README's
 /// `status --json` documents, and a few more). Built from a credential; holds no secret, only a fingerprint.
@@ -115,7 +115,11 @@ impl StatusRow {
 /// providers.toml and each lane state are read once here; the rows carry
 /// what was read, so no view reads them again.
 pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
-    let listing = store.list();
+    rows_of(store, &store.list(), now)
+}
+
+/// [`collect_rows`] of a listing already read.
+fn rows_of(store: &Store, listing: &Listing, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
     let rotation = store.config().rotation_age_days();
     let mut problems: Vec<String> = listing.problems.iter().map(|e| e.to_string()).collect();
     let providers = Providers::load(store.home()).unwrap_or_else(|e| {
@@ -157,12 +161,67 @@ pub fn discovered_rows(
 
 /// credtop's own rows, then (unless `no_discover`) other tools' rows.
 pub fn all_rows(store: &Store, no_discover: bool) -> (Vec<StatusRow>, Vec<String>) {
+    let (rows, problems, _) = all_rows_and_errors(store, no_discover);
+    (rows, problems)
+}
+
+/// A credential file of credtop's own that could not be read: shown as a
+/// row of status `error` with the reason, never left out of the list.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorRow {
+    pub name: String,
+    pub kind: Option<&'static str>,
+    pub provider: Option<String>,
+    pub status: &'static str,
+    pub zone: Zone,
+    pub created_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub remaining_seconds: Option<i64>,
+    pub source: &'static str,
+    pub location: String,
+    pub reason: String,
+}
+
+impl ErrorRow {
+    /// The row of a store problem that is about one file; `None` for the
+    /// others (a folder that cannot be listed is reported as a problem).
+    pub fn of(e: &StoreError) -> Option<ErrorRow> {
+        let path = e.path()?;
+        let name = path.file_name()?.to_string_lossy();
+        let kind = match path.parent().and_then(|p| p.file_name()) {
+            Some(d) if d == "oauth" => Some("oauth"),
+            Some(d) if d == "keys" => Some("api_key"),
+            _ => return None,
+        };
+        Some(ErrorRow {
+            name: shown(name.strip_suffix(".json").unwrap_or(&name)),
+            kind,
+            provider: None,
+            status: "error",
+            zone: Zone::None,
+            created_at: None,
+            expires_at: None,
+            remaining_seconds: None,
+            source: "credtop",
+            location: shown(&path.display().to_string()),
+            reason: shown(&e.to_string()),
+        })
+    }
+}
+
+/// [`all_rows`], with credtop's own unreadable files as error rows too.
+pub fn all_rows_and_errors(
+    store: &Store,
+    no_discover: bool,
+) -> (Vec<StatusRow>, Vec<String>, Vec<ErrorRow>) {
     let now = Utc::now();
-    let (mut rows, mut problems) = collect_rows(store, now);
+    let listing = store.list();
+    let errors: Vec<ErrorRow> = listing.problems.iter().filter_map(ErrorRow::of).collect();
+    let (mut rows, mut problems) = rows_of(store, &listing, now);
     if !no_discover {
         let (more, more_problems) = discovered_rows(&Env::from_process(), store.config(), now);
         rows.extend(more);
         problems.extend(more_problems);
     }
-    (rows, problems)
+    (rows, problems, errors)
 }

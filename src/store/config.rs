@@ -56,16 +56,17 @@ impl DiscoverConfig {
 }
 
 impl Config {
+    /// Reads config.toml under the same rules as a credential file (it can
+    /// name `notify_command`, a command credtop runs); a missing file is
+    /// the defaults.
     pub fn load(home: &Path) -> Result<Config, StoreError> {
         let path = home.join("config.toml");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => return Err(StoreError::io(&path, e)),
+        let Some(text) = read_private_toml(&path)? else {
+            return Ok(Config::default());
         };
         toml::from_str(&text).map_err(|e| StoreError::Config {
             path: path.clone(),
-            reason: e.message().to_string(),
+            reason: toml_reason(&text, &e),
         })
     }
 
@@ -73,6 +74,74 @@ impl Config {
         self.rotation_age_days
             .unwrap_or(crate::model::DEFAULT_ROTATION_AGE_DAYS)
     }
+}
+
+/// A private TOML file's text (see [`super::read_private`]), or `None` when
+/// it does not exist.
+pub fn read_private_toml(path: &Path) -> Result<Option<String>, StoreError> {
+    match super::read_private(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| StoreError::Config {
+                path: path.to_path_buf(),
+                reason: "not UTF-8 text".into(),
+            }),
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A TOML error's line and what is wrong, without the value it chokes on:
+/// serde quotes it (`invalid type: string "sk-..."`), and a misplaced
+/// secret is exactly what ends up in the wrong field. Names after
+/// "expected" are the schema's own and stay; the names of unknown keys
+/// stay too, so a typo can be found.
+pub fn toml_reason(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message();
+    let (head, tail) = match message.find(", expected") {
+        Some(i) => message.split_at(i),
+        None => (message, ""),
+    };
+    let head = if head.starts_with("unknown field") {
+        crate::model::shown(head)
+    } else {
+        blank_quoted(head)
+    };
+    match e.span() {
+        Some(span) => {
+            let line = text.get(..span.start).unwrap_or("").matches('\n').count() + 1;
+            format!("line {line}: {head}{tail}")
+        }
+        None => format!("{head}{tail}"),
+    }
+}
+
+/// `a "x" b `y`` -> `a "…" b `…``.
+fn blank_quoted(text: &str) -> String {
+    let mut out = String::new();
+    let mut open: Option<char> = None;
+    for c in text.chars() {
+        match open {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                open = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    open = Some(c);
+                }
+            }
+        }
+    }
+    if open.is_some() {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -97,5 +166,23 @@ mod tests {
         std::fs::write(dir.path().join("config.toml"), "store = \"vault\"\n").unwrap();
         let err = Config::load(dir.path()).unwrap_err();
         assert!(err.to_string().contains("config.toml"), "{err}");
+    }
+
+    #[test]
+    fn parse_errors_never_quote_the_value() {
+        for text in [
+            "rotation_age_days = \"sk-CANARY\"\n",
+            "store = \"sk-CANARY\"\n",
+            "notify_command = [\"sk-CANARY\"]\n",
+            "rotation_age_days = sk-CANARY\n",
+        ] {
+            let e = toml::from_str::<Config>(text).unwrap_err();
+            let reason = toml_reason(text, &e);
+            assert!(!reason.contains("CANARY"), "{text}: {reason}");
+            assert!(reason.starts_with("line 1: "), "{reason}");
+        }
+        let e = toml::from_str::<Config>("\nstroe = 1\n").unwrap_err();
+        let reason = toml_reason("\nstroe = 1\n", &e);
+        assert!(reason.contains("line 2: unknown field `stroe`"), "{reason}");
     }
 }

@@ -10,6 +10,35 @@ pub enum StoreError {
     )]
     InsecurePermissions { path: PathBuf, mode: u32, want: u32 },
 
+    #[error(
+        "{path} is {found}, not a regular file; credtop never reads through links or from special files. Replace it with a regular file (0600) or remove it"
+    )]
+    NotAFile { path: PathBuf, found: &'static str },
+
+    #[error(
+        "{path} is owned by uid {owner}, not by you; credtop only uses files it could have written itself. Remove it"
+    )]
+    NotOwned { path: PathBuf, owner: u32 },
+
+    #[error(
+        "{path} has {links} hard links; another name could read or change this secret. Copy it to a file of its own (cp, then rm the other links)"
+    )]
+    HardLinked { path: PathBuf, links: u64 },
+
+    #[error(
+        "{path} is larger than {cap} bytes, too large for what it should hold; credtop did not read it"
+    )]
+    TooLarge { path: PathBuf, cap: u64 },
+
+    #[error(
+        "{path} is accessible by group or others (mode {mode:04o}) and {why}; credtop refuses to use it and will not suggest a chmod there. Point CREDTOP_HOME at a private directory of your own"
+    )]
+    InsecureNotOurs {
+        path: PathBuf,
+        mode: u32,
+        why: String,
+    },
+
     #[error("no credential named {name:?} in {home}; `credtop status` lists what there is")]
     NotFound { name: String, home: PathBuf },
 
@@ -50,6 +79,24 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The file or folder the error is about, when it is about one.
+    pub fn path(&self) -> Option<&Path> {
+        use StoreError::*;
+        match self {
+            InsecurePermissions { path, .. }
+            | InsecureNotOurs { path, .. }
+            | NotAFile { path, .. }
+            | NotOwned { path, .. }
+            | HardLinked { path, .. }
+            | TooLarge { path, .. }
+            | Malformed { path, .. }
+            | LockTimeout { path, .. }
+            | Config { path, .. }
+            | Io { path, .. } => Some(path),
+            NotFound { .. } | InvalidName(_) | KeyringUnavailable { .. } | Keyring(_) => None,
+        }
+    }
+
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         StoreError::Io {
             path: path.to_path_buf(),

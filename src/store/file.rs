@@ -103,6 +103,14 @@ impl CredentialFile {
             path: path.to_path_buf(),
             reason: "neither access_token nor key is present".into(),
         })?;
+        // An empty secret printed by `token` with exit 0 fails the caller's
+        // next request with nothing to say why.
+        if secret.expose().trim().is_empty() {
+            return Err(StoreError::Malformed {
+                path: path.to_path_buf(),
+                reason: "its access_token (or key) is empty".into(),
+            });
+        }
         Ok(Credential {
             name: name.to_string(),
             kind: self.kind.unwrap_or(default_kind),

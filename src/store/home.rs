@@ -1,6 +1,5 @@
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
@@ -39,6 +38,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
                 });
             }
             refuse_loose(dir, meta.permissions().mode(), DIR_MODE)
+                .map_err(|e| no_chmod_through_links(dir, &meta, e))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => DirBuilder::new()
             .recursive(true)
@@ -49,7 +49,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
     }
 }
 
-fn refuse_loose(path: &Path, mode: u32, want: u32) -> Result<(), StoreError> {
+pub(super) fn refuse_loose(path: &Path, mode: u32, want: u32) -> Result<(), StoreError> {
     if mode & 0o077 != 0 {
         return Err(StoreError::InsecurePermissions {
             path: path.to_path_buf(),
@@ -60,22 +60,32 @@ fn refuse_loose(path: &Path, mode: u32, want: u32) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Opens a file for reading after checking, on the open descriptor, that
-/// only its owner can read it.
-pub fn open_private(path: &Path) -> Result<File, StoreError> {
-    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let meta = file.metadata().map_err(|e| StoreError::io(path, e))?;
-    refuse_loose(path, meta.mode(), FILE_MODE)?;
-    Ok(file)
-}
-
-/// Reads a whole private file (see [`open_private`]).
-pub fn read_private(path: &Path) -> Result<Vec<u8>, StoreError> {
-    let mut file = open_private(path)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .map_err(|e| StoreError::io(path, e))?;
-    Ok(bytes)
+/// The chmod hint of a loose directory is right only for a real directory
+/// of this user's own: through a symlink (to `/`, to a shared directory) or
+/// on someone else's directory it would loosen or break far more than the
+/// home.
+fn no_chmod_through_links(dir: &Path, meta: &std::fs::Metadata, e: StoreError) -> StoreError {
+    use std::os::unix::fs::MetadataExt;
+    let StoreError::InsecurePermissions { mode, .. } = e else {
+        return e;
+    };
+    let is_link = dir
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink());
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let why = if is_link {
+        "it is a symbolic link".to_string()
+    } else if meta.uid() != me {
+        format!("it is owned by uid {}, not by you", meta.uid())
+    } else {
+        return e;
+    };
+    StoreError::InsecureNotOurs {
+        path: dir.to_path_buf(),
+        mode,
+        why,
+    }
 }
 
 /// Creates a new file with mode 0600 from the start (`O_CREAT|O_EXCL`, never
@@ -87,17 +97,4 @@ pub fn create_file_0600(path: &Path) -> Result<File, StoreError> {
         .mode(FILE_MODE)
         .open(path)
         .map_err(|e| StoreError::io(path, e))
-}
-
-/// Opens a private file for appending, creating it 0600 when missing.
-pub fn open_append_0600(path: &Path) -> Result<File, StoreError> {
-    let file = OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(FILE_MODE)
-        .open(path)
-        .map_err(|e| StoreError::io(path, e))?;
-    let meta = file.metadata().map_err(|e| StoreError::io(path, e))?;
-    refuse_loose(path, meta.mode(), FILE_MODE)?;
-    Ok(file)
 }

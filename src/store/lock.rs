@@ -1,9 +1,9 @@
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::StoreError;
+use crate::model::Name;
 
 /// An exclusive advisory lock on one credential, held across processes
 /// (flock on `locks/<name>.lock`). Dropping it releases the lock; so does
@@ -15,16 +15,11 @@ pub struct CredentialLock {
 }
 
 impl CredentialLock {
-    pub(super) fn acquire(dir: &Path, name: &str, timeout: Duration) -> Result<Self, StoreError> {
-        let path = dir.join(format!("{name}.lock"));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| StoreError::io(&path, e))?;
+    pub(super) fn acquire(dir: &Path, name: &Name, timeout: Duration) -> Result<Self, StoreError> {
+        let path = dir.join(name.file_name(".lock"));
+        // Opened like a credential: a lock file that is a symlink would
+        // create (or lock) a file outside the home.
+        let file = super::open_rw_0600(&path)?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
@@ -40,7 +35,7 @@ impl CredentialLock {
             }
             let waited = start.elapsed();
             if waited >= timeout {
-                return Err(lock_timeout(name, path, waited));
+                return Err(lock_timeout(name.as_str(), path, waited));
             }
             std::thread::sleep(pause.min(timeout - waited));
             pause = (pause * 2).min(Duration::from_millis(50));

@@ -17,20 +17,21 @@ mod file;
 mod home;
 mod keyring;
 mod lock;
+mod secure;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use atomic::write_atomic;
-pub use config::{Backend, Config, DiscoverConfig};
+pub use config::{Backend, Config, DiscoverConfig, read_private_toml, toml_reason};
 pub use error::StoreError;
-pub use home::{
-    create_file_0600, default_home, ensure_private_dir, open_append_0600, open_private,
-    read_private, resolve_home,
-};
+pub use home::{create_file_0600, default_home, ensure_private_dir, resolve_home};
 pub use lock::CredentialLock;
+pub use secure::{
+    CREDENTIAL_CAP, open_append_0600, open_private, open_rw_0600, read_private, read_private_capped,
+};
 
-use crate::model::{Credential, Kind, Source, validate_name};
+use crate::model::{Credential, Kind, Name, Source};
 
 use self::file::CredentialFile;
 use self::keyring::KeyringBackend;
@@ -89,17 +90,18 @@ impl Store {
     }
 
     /// The file that holds (or would hold) credential `name` of `kind`.
-    pub fn path_for(&self, name: &str, kind: Kind) -> PathBuf {
-        self.dir_for(kind).join(format!("{name}.json"))
+    pub fn path_for(&self, name: &Name, kind: Kind) -> PathBuf {
+        self.dir_for(kind).join(name.file_name(".json"))
     }
 
-    /// Finds the file of credential `name`, whichever folder it is in.
+    /// Finds the file of credential `name`, whichever folder it is in (a
+    /// dangling link or a FIFO there counts: reading it refuses it, typed).
     fn locate(&self, name: &str) -> Result<PathBuf, StoreError> {
-        validate_name(name).map_err(StoreError::InvalidName)?;
+        let name = Name::parse(name).map_err(StoreError::InvalidName)?;
         [Kind::OAuth, Kind::ApiKey]
             .into_iter()
-            .map(|k| self.path_for(name, k))
-            .find(|p| p.exists())
+            .map(|k| self.path_for(&name, k))
+            .find(|p| p.symlink_metadata().is_ok())
             .ok_or_else(|| StoreError::NotFound {
                 name: name.to_string(),
                 home: self.home.clone(),
@@ -112,7 +114,7 @@ impl Store {
     }
 
     fn read_file(&self, path: &Path, name: &str) -> Result<Credential, StoreError> {
-        let bytes = home::read_private(path)?;
+        let bytes = read_private(path)?;
         let file = CredentialFile::parse(path, &bytes)?;
         let default_kind = if path.parent().and_then(|p| p.file_name()) == Some("oauth".as_ref()) {
             Kind::OAuth
@@ -146,16 +148,11 @@ impl Store {
             };
             let mut paths: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| is_credential_file(p))
+                .filter(|p| !is_hidden(p))
                 .collect();
             paths.sort();
             for path in paths {
-                let name = path
-                    .file_stem()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned();
-                match self.read_file(&path, &name) {
+                match self.read_listed(&path) {
                     Ok(c) => listing.credentials.push(c),
                     Err(e) => listing.problems.push(e),
                 }
@@ -165,11 +162,28 @@ impl Store {
         listing
     }
 
+    /// One entry of `oauth/` or `keys/`: a credential, or why it is not one
+    /// (a link, a FIFO, a directory, a name that is not `<name>.json`).
+    fn read_listed(&self, path: &Path) -> Result<Credential, StoreError> {
+        let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+        let Some(stem) = file_name.strip_suffix(".json") else {
+            return Err(StoreError::Malformed {
+                path: path.to_path_buf(),
+                reason: "not a credential file (credential files are named <name>.json)".into(),
+            });
+        };
+        let name = Name::parse(stem).map_err(|reason| StoreError::Malformed {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        self.read_file(path, name.as_str())
+    }
+
     /// Writes `cred` atomically: the file on disk is the old credential or
     /// the new one at every instant, never a torn mix.
     pub fn save(&self, cred: &Credential) -> Result<(), StoreError> {
-        validate_name(&cred.name).map_err(StoreError::InvalidName)?;
-        let path = self.path_for(&cred.name, cred.kind);
+        let name = Name::parse(&cred.name).map_err(StoreError::InvalidName)?;
+        let path = self.path_for(&name, cred.kind);
         let file = match &self.keyring {
             Some(kr) => {
                 kr.write(&cred.name, &cred.secret, cred.refresh_token.as_ref())?;
@@ -196,8 +210,8 @@ impl Store {
     /// Takes the exclusive, cross-process lock on credential `name`, waiting
     /// at most `timeout` for another process to let go.
     pub fn lock(&self, name: &str, timeout: Duration) -> Result<CredentialLock, StoreError> {
-        validate_name(name).map_err(StoreError::InvalidName)?;
-        CredentialLock::acquire(&self.home.join("locks"), name, timeout)
+        let name = Name::parse(name).map_err(StoreError::InvalidName)?;
+        CredentialLock::acquire(&self.home.join("locks"), &name, timeout)
     }
 
     /// The source label of credentials from this store.
@@ -210,10 +224,10 @@ impl Store {
     }
 }
 
-/// `name.json`, not a dotfile (temp files of atomic writes start with '.').
-fn is_credential_file(p: &Path) -> bool {
-    let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
-    !name.starts_with('.') && name.ends_with(".json") && p.is_file()
+/// Dotfiles (temp files of atomic writes start with '.') are not
+/// credentials; everything else in `oauth/` and `keys/` is one, or a
+/// problem to report.
+fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
 }

@@ -38,6 +38,7 @@ fn serve(mut stream: TcpStream) {
             Ok(n) => head.extend_from_slice(&buf[..n]),
         }
     }
+    let body = request_body(&mut stream, &head);
     let text = String::from_utf8_lossy(&head);
     let path = text
         .split_whitespace()
@@ -128,6 +129,56 @@ fn serve(mut stream: TcpStream) {
                 }
             }
         }
+        // A hostile server: terminal escape sequences and a forged line in
+        // its error text, and the refresh token it was sent echoed back.
+        "hostile-echo" => {
+            let sent = form_value(&body, "refresh_token").unwrap_or_default();
+            let json = serde_json::json!({
+                "error": "invalid_grant",
+                "error_description": format!("\u{1b}[2J\u{1b}]0;pwned\u{7}bad token {sent}\nOK: all good"),
+            });
+            reply(
+                &mut stream,
+                "400 Bad Request",
+                "Content-Type: application/json\r\n",
+                &json.to_string(),
+            )
+        }
+        "empty-token" => reply(
+            &mut stream,
+            "200 OK",
+            "Content-Type: application/json\r\n",
+            "{\"access_token\":\"\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+        ),
         _ => reply(&mut stream, "404 Not Found", "", ""),
     }
+}
+
+/// The request body after the head (Content-Length bytes, at most 64 KiB).
+fn request_body(stream: &mut TcpStream, head: &[u8]) -> Vec<u8> {
+    let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+    let len = text
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(64 * 1024);
+    let mut body = head[end + 4..].to_vec();
+    let mut buf = [0u8; 4096];
+    while body.len() < len {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
+    body
+}
+
+/// One field of a form-encoded body (percent-decoded).
+fn form_value(body: &[u8], key: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    pairs.into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
