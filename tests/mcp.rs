@@ -281,6 +281,11 @@ fn exec_supplies_a_store_credential_through_the_mapping() {
     assert_eq!(env["GITHUB_PERSONAL_ACCESS_TOKEN"], "ghp_STORE-CANARY");
     let audit = std::fs::read_to_string(t.credtop_home().join("audit.jsonl")).unwrap();
     assert!(audit.contains("supplied as GITHUB_TOKEN"), "{audit}");
+    assert!(audit.contains("\"secret_read\""), "{audit}");
+    assert!(
+        audit.contains(&format!("\"pid\":{}", std::process::id())),
+        "{audit}"
+    );
     assert!(!audit.contains("STORE-CANARY"), "{audit}");
 }
 

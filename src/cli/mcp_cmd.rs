@@ -366,8 +366,10 @@ impl Resolver<'_> {
             cred
         };
         lc.audit().record(
-            AuditRecord::new(Event::CredentialLoaded, self.ctx.actor, Outcome::Ok)
+            AuditRecord::new(Event::SecretRead, self.ctx.actor, Outcome::Ok)
                 .about(&cred)
+                .task(std::env::var("CREDTOP_TASK").ok().as_deref())
+                .caller(crate::audit::Caller::parent())
                 .detail(format!("supplied as {var} to the MCP server {server}")),
         );
         self.supplied.insert(name.to_string(), cred.secret.clone());

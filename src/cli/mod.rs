@@ -49,7 +49,12 @@ pub enum Command {
         no_discover: bool,
     },
     /// Print a valid access token (or key) for NAME, alone, on stdout.
-    Token { name: String },
+    Token {
+        name: String,
+        /// The task this read is for, in the audit trail's `secret_read`.
+        #[arg(long, env = "CREDTOP_TASK", value_name = "LABEL")]
+        task: Option<String>,
+    },
     /// Pre-flight: exit 0 when all is safe, 1 when something is in its danger
     /// zone, 2 when something is expired, revoked or needs login.
     Check {
@@ -222,7 +227,7 @@ impl Context {
 pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Status { json, no_discover } => status::run(ctx, json, no_discover),
-        Command::Token { name } => token::run(ctx, &name),
+        Command::Token { name, task } => token::run(ctx, &name, task.as_deref()),
         Command::Check { no_discover } => check::run(ctx, no_discover),
         Command::AddKey {
             name,
