@@ -245,7 +245,7 @@ pub fn exec(ctx: &Context, name: &str, extra: &[String]) -> Result<ExitCode, Fai
 
 /// The child's exit code, or 128 + the signal that ended it (the shells'
 /// convention).
-fn child_code(status: std::process::ExitStatus) -> u8 {
+pub(super) fn child_code(status: std::process::ExitStatus) -> u8 {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(c), _) => u8::try_from(c).unwrap_or(exit::ERROR),

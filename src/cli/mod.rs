@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod check;
 mod daemon;
+mod exec;
 mod keys;
 mod lifecycle_cmds;
 mod logout;
@@ -128,6 +129,29 @@ pub enum Command {
     Mcp {
         #[command(subcommand)]
         command: McpCommand,
+    },
+    /// Run CMD with a child token of NAME (RFC 8693 token exchange):
+    /// narrowed scope, an audience, revoked when CMD ends.
+    Exec {
+        name: String,
+        /// The variable that holds the token in CMD's environment.
+        #[arg(long, default_value = "CREDTOP_TOKEN", value_name = "VAR")]
+        env: String,
+        /// Space-separated scopes, a subset of NAME's (default: all of them).
+        #[arg(long, value_name = "\"S ...\"", conflicts_with = "parent")]
+        scope: Option<String>,
+        /// The audience (resource server) the child token is for.
+        #[arg(long, value_name = "A", conflicts_with = "parent")]
+        audience: Option<String>,
+        /// The task label, in the audit trail and in CMD's CREDTOP_TASK.
+        #[arg(long, env = "CREDTOP_TASK", value_name = "LABEL")]
+        task: Option<String>,
+        /// Hand CMD the parent token itself (no exchange), audited as a read.
+        #[arg(long)]
+        parent: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
     },
     /// Read the audit trail.
     Audit {
@@ -270,6 +294,26 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::Check => mcp_cmd::check(ctx),
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
         },
+        Command::Exec {
+            name,
+            env,
+            scope,
+            audience,
+            task,
+            parent,
+            command,
+        } => exec::run(
+            ctx,
+            exec::ExecArgs {
+                name,
+                env,
+                scope,
+                audience,
+                task,
+                parent,
+                command,
+            },
+        ),
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }
 }

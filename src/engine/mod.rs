@@ -3,12 +3,14 @@
 //! CLI, the daemon and the dashboard alike.
 
 pub mod alert;
+mod exchange;
 pub mod history;
 pub mod lane;
 mod lifecycle;
 mod scheduler;
 mod watch;
 
+pub use exchange::{ChildToken, ExchangeError, ExchangeRequest};
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };
