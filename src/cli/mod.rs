@@ -4,6 +4,7 @@ mod audit_cmd;
 mod check;
 mod daemon;
 mod exec;
+mod git_credential;
 mod keys;
 mod lifecycle_cmds;
 mod logout;
@@ -152,6 +153,22 @@ pub enum Command {
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
+    },
+    /// git's credential helper: answers hosts mapped in [git] of
+    /// config.toml with a fresh token (gitcredentials(7)).
+    GitCredential {
+        /// What git asks: get, store or erase.
+        #[arg(required_unless_present = "install", value_enum)]
+        action: Option<git_credential::GitAction>,
+        /// Add credtop to git's credential.helper (this repository's config).
+        #[arg(long, conflicts_with = "action")]
+        install: bool,
+        /// With --install: in the user's global git config instead.
+        #[arg(long, requires = "install")]
+        global: bool,
+        /// The task label of the read, in the audit trail.
+        #[arg(long, env = "CREDTOP_TASK", value_name = "LABEL")]
+        task: Option<String>,
     },
     /// Read the audit trail.
     Audit {
@@ -314,6 +331,15 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
                 command,
             },
         ),
+        Command::GitCredential {
+            action,
+            install,
+            global,
+            task,
+        } => match action {
+            Some(a) if !install => git_credential::run(ctx, a, task.as_deref()),
+            _ => git_credential::install(global),
+        },
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }
 }
