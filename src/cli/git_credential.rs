@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, action: GitAction, task: Option<&str>) -> Result<ExitC
     else {
         return Ok(ExitCode::SUCCESS);
     };
-    let name = name.to_string();
+    let name = super::alias::resolve(ctx, name)?;
     match action {
         GitAction::Get => get(ctx, &name, task),
         // credtop keeps its own credentials fresh; what git offers to store

@@ -336,6 +336,7 @@ impl Resolver<'_> {
     /// A fresh token of a store credential: refreshed first when credtop
     /// can and it is due, refused when it is expired and cannot be.
     fn store_token(&mut self, var: &str, name: &str) -> Result<Secret, Failure> {
+        let name = &super::alias::resolve(self.ctx, name)?;
         if let Some(s) = self.supplied.get(name) {
             return Ok(s.clone());
         }

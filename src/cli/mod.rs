@@ -1,5 +1,6 @@
 //! Argument parsing and the non-interactive commands.
 
+mod alias;
 mod audit_cmd;
 mod check;
 mod daemon;
@@ -170,6 +171,11 @@ pub enum Command {
         #[arg(long, env = "CREDTOP_TASK", value_name = "LABEL")]
         task: Option<String>,
     },
+    /// Trust a .credtop.toml (default: the nearest, from here upward) as
+    /// it is now: its [alias] table applies until the file changes.
+    Trust { path: Option<PathBuf> },
+    /// Forget the trust given to a .credtop.toml.
+    Untrust { path: Option<PathBuf> },
     /// Read the audit trail.
     Audit {
         #[arg(long)]
@@ -268,7 +274,9 @@ impl Context {
 pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Status { json, no_discover } => status::run(ctx, json, no_discover),
-        Command::Token { name, task } => token::run(ctx, &name, task.as_deref()),
+        Command::Token { name, task } => {
+            token::run(ctx, &alias::resolve(ctx, &name)?, task.as_deref())
+        }
         Command::Check { no_discover } => check::run(ctx, no_discover),
         Command::AddKey {
             name,
@@ -322,7 +330,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
         } => exec::run(
             ctx,
             exec::ExecArgs {
-                name,
+                name: alias::resolve(ctx, &name)?,
                 env,
                 scope,
                 audience,
@@ -340,6 +348,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             Some(a) if !install => git_credential::run(ctx, a, task.as_deref()),
             _ => git_credential::install(global),
         },
+        Command::Trust { path } => alias::trust(ctx, path.as_deref()),
+        Command::Untrust { path } => alias::untrust(ctx, path.as_deref()),
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }
 }
