@@ -211,6 +211,24 @@ fn a_provider_without_the_grant_is_typed_and_parent_hands_over_knowingly() {
     );
     assert!(!home.path().join("ran").exists(), "CMD must never run");
 
+    // providers.toml claiming the grant does not make the server have it:
+    // its unsupported_grant_type is the same typed failure.
+    let claimed = format!("{}token_exchange = true\n", server.provider_toml("acme"));
+    home.write_private("providers.toml", &claimed);
+    let out = home
+        .credtop()
+        .current_dir(home.path())
+        .args(["exec", "acme", "--", "sh", "-c", "touch ran"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("token_exchange_unsupported") && err.contains("unsupported_grant_type"),
+        "{err}"
+    );
+    assert!(!home.path().join("ran").exists(), "CMD must never run");
+
     let (parent, _) = stored_tokens(home.path(), "acme");
     let out = home
         .credtop()

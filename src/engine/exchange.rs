@@ -6,7 +6,7 @@
 use super::{Lifecycle, LifecycleError, RefreshMode};
 use crate::audit::{Event, Outcome};
 use crate::model::{Credential, Fingerprint, Kind, Source};
-use crate::oauth::{self, ExchangeParams, RemoteRevocation, RevokeScope};
+use crate::oauth::{self, ExchangeParams, OAuthError, RemoteRevocation, RevokeScope};
 
 /// What the task asks for.
 #[derive(Clone, Debug, Default)]
@@ -88,26 +88,9 @@ impl Lifecycle {
             scopes: req.scopes.as_deref(),
             audience: req.audience.as_deref(),
         };
-        let tokens = match oauth::exchange_token(&endpoints, cfg, self.http(), &params).await {
-            Ok(t) => t,
-            Err(e) if e.code.as_deref() == Some("unsupported_grant_type") => {
-                return Err(ExchangeError::Unsupported {
-                    provider: stored.provider.clone(),
-                    why: format!("provider {} refused the grant ({e})", stored.provider),
-                });
-            }
-            Err(e) => {
-                self.audit().record(
-                    self.record(Event::TokenExchanged, Outcome::Failed)
-                        .named(name)
-                        .provider(&parent.provider)
-                        .kind(e.kind)
-                        .task(req.task.as_deref())
-                        .detail(e.message.clone()),
-                );
-                return Err(LifecycleError::from(e).into());
-            }
-        };
+        let tokens = oauth::exchange_token(&endpoints, cfg, self.http(), &params)
+            .await
+            .map_err(|e| self.refused(parent, req, e))?;
         let requested = req.scopes.clone().unwrap_or_else(|| parent.scopes.clone());
         let child = tokens.into_credential(name, &parent.provider, &requested, None, Source::Store);
         let mut record = self
@@ -122,6 +105,26 @@ impl Lifecycle {
             parent_fingerprint: parent.secret.fingerprint(),
             audience: req.audience.clone(),
         })
+    }
+
+    /// A refused exchange, audited; a server without the grant is
+    /// `token_exchange_unsupported` even when providers.toml said otherwise.
+    fn refused(&self, parent: &Credential, req: &ExchangeRequest, e: OAuthError) -> ExchangeError {
+        if e.code.as_deref() == Some("unsupported_grant_type") {
+            return ExchangeError::Unsupported {
+                provider: parent.provider.clone(),
+                why: format!("provider {} refused the grant ({e})", parent.provider),
+            };
+        }
+        self.audit().record(
+            self.record(Event::TokenExchanged, Outcome::Failed)
+                .named(&parent.name)
+                .provider(&parent.provider)
+                .kind(e.kind)
+                .task(req.task.as_deref())
+                .detail(e.message.clone()),
+        );
+        LifecycleError::from(e).into()
     }
 
     /// Revokes a child token (RFC 7009, the access token alone: the
@@ -161,6 +164,11 @@ fn check_exchangeable(parent: &Credential, req: &ExchangeRequest) -> Result<(), 
                 parent.kind.as_str()
             ),
         });
+    }
+    // Scopes the server never told us cannot be checked here; the server
+    // still refuses a wider child (RFC 8693 §2.2.2 invalid_scope).
+    if parent.scopes.is_empty() {
+        return Ok(());
     }
     let extra: Vec<&str> = req
         .scopes
