@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: `credtop token NAME` on a credential in its safe zone (the call
-# an agent makes before every request) next to `gh auth token` reading its
-# own hosts.yml, both with hyperfine in the same run. Not a test: it prints
-# numbers. Installs hyperfine and gh from Debian when they are missing.
+# an agent makes before every request) next to a bare `cat` of the same
+# credential file (the floor: one process, one read) and `gh auth token`
+# reading its own hosts.yml, all with hyperfine in the same run. `token`
+# also appends its `secret_read` audit record; the target is within 2x of
+# `cat`. Not a test: it prints numbers. Installs hyperfine and gh from
+# Debian when they are missing.
 #
 #   bash benches/token_latency.sh
 set -euo pipefail
@@ -43,6 +46,7 @@ CREDTOP_HOME=$home "$bin" token acme >/dev/null
 GH_CONFIG_DIR=$work/gh gh auth token >/dev/null
 
 hyperfine --warmup 20 --runs 200 -N \
+  --command-name "cat oauth/acme.json" "env CREDTOP_HOME=$home cat $home/oauth/acme.json" \
   --command-name "credtop token acme" "env CREDTOP_HOME=$home $bin token acme" \
   --command-name "gh auth token" "env GH_CONFIG_DIR=$work/gh gh auth token"
 

@@ -26,3 +26,13 @@ if [[ -f $server/package-lock.json ]]; then
     touch "$server/node_modules"
   fi
 fi
+
+# git-credential tests (issue 12): real git, with git http-backend for the
+# smart-HTTP clone test.
+if ! command -v git >/dev/null || [[ ! -x $(git --exec-path 2>/dev/null)/git-http-backend ]]; then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  echo "test-deps: installing git" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends git >/dev/null
+fi

@@ -230,7 +230,8 @@ fn rotate_replaces_a_key_and_audits_old_and_new_fingerprints() {
         .assert()
         .stdout("sk-new\n");
     let line = home.read("audit.jsonl");
-    let rec: Value = serde_json::from_str(line.lines().last().unwrap()).unwrap();
+    // The last record is the token's secret_read; the rotation is before it.
+    let rec: Value = serde_json::from_str(line.lines().rev().nth(1).unwrap()).unwrap();
     assert_eq!(rec["event"], "rotate");
     assert_ne!(rec["fingerprint"], rec["old_fingerprint"]);
     assert!(

@@ -284,7 +284,49 @@ fn exec_supplies_a_store_credential_through_the_mapping() {
     assert_eq!(env["GITHUB_PERSONAL_ACCESS_TOKEN"], "ghp_STORE-CANARY");
     let audit = std::fs::read_to_string(t.credtop_home().join("audit.jsonl")).unwrap();
     assert!(audit.contains("supplied as GITHUB_TOKEN"), "{audit}");
+    assert!(audit.contains("\"secret_read\""), "{audit}");
+    assert!(
+        audit.contains(&format!("\"pid\":{}", std::process::id())),
+        "{audit}"
+    );
     assert!(!audit.contains("STORE-CANARY"), "{audit}");
+}
+
+#[test]
+fn exec_follows_a_trusted_project_alias_and_only_a_trusted_one() {
+    let t = project();
+    write_config(&t, "[mcp_env]\nGITHUB_TOKEN = \"key:ghkey\"\n");
+    add_key(&t, "ghkey", "ghp_PERSONAL");
+    add_key(&t, "ghkey-work", "ghp_WORK");
+    std::fs::write(
+        t.cwd().join(".credtop.toml"),
+        "[alias]\nghkey = \"ghkey-work\"\n",
+    )
+    .unwrap();
+    let supplied = |t: &ToolHome| {
+        let out = t
+            .credtop()
+            .args(["mcp", "exec", "printenv"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (
+            env_lines(&out.stdout)["GITHUB_PERSONAL_ACCESS_TOKEN"].clone(),
+            stderr,
+        )
+    };
+    let (token, stderr) = supplied(&t);
+    assert_eq!(token, "ghp_PERSONAL");
+    assert!(stderr.contains("credtop trust"), "{stderr}");
+    t.credtop().arg("trust").assert().success();
+    let (token, stderr) = supplied(&t);
+    assert_eq!(token, "ghp_WORK");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]

@@ -45,7 +45,8 @@ fn pkce_login_stores_a_live_refreshable_credential() {
                 .to_string()
         })
         .collect();
-    assert_eq!(events, ["login_started", "login_completed"]);
+    // The token read itself is audited, with who read it.
+    assert_eq!(events, ["login_started", "login_completed", "secret_read"]);
     assert!(!home.everything_but_credentials().contains(&access));
 }
 

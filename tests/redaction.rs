@@ -209,3 +209,72 @@ fn discovered_credentials_problems_and_mcp_configs_show_no_canary() {
     assert!(problems.len() >= 2, "{problems:?}");
     assert!(!shown.contains(CANARY), "{shown}");
 }
+
+#[test]
+fn exec_git_credential_and_trust_put_no_secret_on_screen_logs_or_audit() {
+    let home = Home::new();
+    home.key("key", &canaried("key"), Duration::days(1));
+    home.oauth(
+        "live",
+        &canaried("live"),
+        Duration::minutes(1),
+        Duration::hours(1),
+    );
+    home.write_private("config.toml", "[git]\n\"example.test\" = \"key\"\n");
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join(".credtop.toml"),
+        "[alias]\nwork = \"key\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let out = home
+            .credtop()
+            .current_dir(project.path())
+            .env("CREDTOP_LOG", "trace")
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let mut screen = String::new();
+    for args in [
+        &[
+            "exec",
+            "key",
+            "--parent",
+            "--",
+            "sh",
+            "-c",
+            "test -n \"$CREDTOP_TOKEN\"",
+        ][..],
+        &["exec", "key", "--", "true"],
+        &["exec", "live", "--", "true"],
+        &["exec", "live", "--scope", "openid admin", "--", "true"],
+        &["trust"],
+        &["exec", "work", "--parent", "--", "true"],
+        &["status"],
+        &["audit"],
+    ] {
+        screen += &run(args, "");
+    }
+    let pass = format!(
+        "protocol=https\nhost=example.test\npassword={}\n\n",
+        canaried("git")
+    );
+    screen += &run(&["git-credential", "store"], &pass);
+    screen += &run(&["git-credential", "erase"], &pass);
+    screen += &run(
+        &["git-credential", "get"],
+        "protocol=https\nhost=other.test\n\n",
+    );
+    assert!(!screen.contains(CANARY), "{screen}");
+    let files = home.everything_but_credentials();
+    assert!(files.contains("secret_read"), "audited: {files}");
+    assert!(!files.contains(CANARY), "{files}");
+}

@@ -12,7 +12,9 @@ use ratatui::backend::TestBackend;
 use credtop::audit::{Actor, AuditRead, AuditRecord, Event, Outcome};
 use credtop::engine::lane::LaneState;
 use credtop::model::{Credential, FailureKind, Kind, Secret, Source};
-use credtop::tui::{Activity, App, Attempt, EngineState, Entry, Msg, Overlay, update, view};
+use credtop::tui::{
+    Activity, App, Attempt, EngineState, Entry, Msg, Overlay, Reader, update, view,
+};
 
 const CANARY: &str = "canary-7f3a";
 
@@ -435,4 +437,50 @@ fn a_long_table_keeps_the_selection_in_view() {
     assert!(end.contains("▶ svc-2999"), "{end}");
     keys(&mut a, "g");
     assert!(draw(&a, 80, 24).contains("▶ svc-0000"));
+}
+
+#[test]
+fn detail_pane_shows_who_read_it_and_for_which_task() {
+    let mut entries = mixed();
+    let github = entries.iter_mut().find(|e| e.name() == "github").unwrap();
+    github.readers = vec![
+        Reader {
+            at: now() - m(2),
+            pid: 5150,
+            comm: Some("claude".into()),
+            task: Some("fix-42".into()),
+        },
+        Reader {
+            at: now() - m(30),
+            pid: 4711,
+            comm: Some("git-remote-http".into()),
+            task: None,
+        },
+    ];
+    let mut a = app(entries);
+    keys(&mut a, "jj\n");
+    snap("detail_read_by_160x40", &a, 160, 40);
+}
+
+#[test]
+fn audit_view_filters_by_task() {
+    let mut a = app(mixed());
+    keys(&mut a, "a");
+    let mut read = audit_records();
+    let mut r = AuditRecord::new(Event::SecretRead, Actor::Cli, Outcome::Ok)
+        .named("github")
+        .task(Some("fix-42"))
+        .caller(credtop::audit::Caller {
+            pid: 5150,
+            comm: Some("claude".into()),
+            cwd: Some("/work/app".into()),
+        });
+    r.ts = now() - m(3);
+    r.pid = 5151;
+    let last = read.records.len() - 1;
+    read.records.insert(last, r);
+    update(&mut a, Msg::AuditLoaded(read));
+    keys(&mut a, "/task:fix-42\n");
+    assert_eq!(a.audit.visible().len(), 1);
+    snap("audit_task_filtered_120x24", &a, 120, 24);
 }

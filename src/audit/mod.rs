@@ -1,6 +1,7 @@
 //! The append-only audit trail: `$CREDTOP_HOME/audit.jsonl`, one JSON object
 //! a line, 0600. Records carry a token's fingerprint, never the token.
 
+mod caller;
 mod query;
 
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use caller::Caller;
 pub use query::{AuditRead, parse_duration, read_since, read_tail, scan_tail};
 
 use crate::model::{Credential, FailureKind, Fingerprint};
@@ -34,6 +36,13 @@ pub enum Event {
     Rotate,
     Revoke,
     ExternalChange,
+    /// A secret left credtop for a process (`token`, `exec --parent`,
+    /// `git-credential`, `mcp exec`), with who asked and for which task.
+    SecretRead,
+    /// A child token was obtained by RFC 8693 token exchange (`exec`).
+    TokenExchanged,
+    /// A child token was revoked (RFC 7009) when its command ended.
+    ChildTokenRevoked,
 }
 
 impl Event {
@@ -43,7 +52,7 @@ impl Event {
     }
 }
 
-const EVENT_NAMES: [&str; 17] = [
+const EVENT_NAMES: [&str; 20] = [
     "credential_loaded",
     "credential_added",
     "refresh_attempted",
@@ -61,6 +70,9 @@ const EVENT_NAMES: [&str; 17] = [
     "rotate",
     "revoke",
     "external_change",
+    "secret_read",
+    "token_exchanged",
+    "child_token_revoked",
 ];
 
 /// Who did it.
@@ -108,6 +120,18 @@ pub struct AuditRecord {
     /// A short human sentence; built from typed errors, so never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The task label of `--task` or `CREDTOP_TASK`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// The process that asked for a secret (`secret_read`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<Caller>,
+    /// The audience a child token is bound to (`token_exchanged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// The token a child token was exchanged from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_fingerprint: Option<Fingerprint>,
 }
 
 impl AuditRecord {
@@ -127,6 +151,10 @@ impl AuditRecord {
             old_fingerprint: None,
             latency_ms: None,
             detail: None,
+            task: None,
+            caller: None,
+            audience: None,
+            parent_fingerprint: None,
         }
     }
 
@@ -167,6 +195,16 @@ impl AuditRecord {
 
     pub fn old_fingerprint(mut self, fp: Fingerprint) -> Self {
         self.old_fingerprint = Some(fp);
+        self
+    }
+
+    pub fn task(mut self, task: Option<&str>) -> Self {
+        self.task = task.map(str::to_string);
+        self
+    }
+
+    pub fn caller(mut self, caller: Caller) -> Self {
+        self.caller = Some(caller);
         self
     }
 }

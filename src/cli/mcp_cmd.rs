@@ -135,6 +135,15 @@ pub fn exec(ctx: &Context, name: &str, extra: &[String]) -> Result<ExitCode, Fai
                 server: server.label(),
             })?,
         };
+        // `.credtop.toml` may name another account for this credential.
+        let credential = &super::alias::resolve(ctx, credential).map_err(|f| {
+            McpProblem::Credential {
+                var: var.to_string(),
+                credential: credential.to_string(),
+                reason: f.message,
+                server: server.label(),
+            }
+        })?;
         let token = block_on(mcp::store_token(&opened, server, var, credential));
         lc = Some(opened);
         token
@@ -166,7 +175,7 @@ fn exec_failure(e: mcp::ExecError) -> Failure {
 
 /// The child's exit code, or 128 + the signal that ended it (the shells'
 /// convention).
-fn child_code(status: std::process::ExitStatus) -> u8 {
+pub(super) fn child_code(status: std::process::ExitStatus) -> u8 {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(c), _) => u8::try_from(c).unwrap_or(exit::ERROR),

@@ -1,8 +1,11 @@
 //! Argument parsing and the non-interactive commands.
 
+mod alias;
 mod audit_cmd;
 mod check;
 mod daemon;
+mod exec;
+mod git_credential;
 mod key_cmds;
 mod lifecycle_cmds;
 mod logout;
@@ -47,7 +50,12 @@ pub enum Command {
         no_discover: bool,
     },
     /// Print a valid access token (or key) for NAME, alone, on stdout.
-    Token { name: String },
+    Token {
+        name: String,
+        /// The task this read is for, in the audit trail's `secret_read`.
+        #[arg(long, env = "CREDTOP_TASK", value_name = "LABEL")]
+        task: Option<String>,
+    },
     /// Pre-flight: exit 0 when all is safe, 1 when something is in its danger
     /// zone, 2 when something is expired, revoked or needs login.
     Check {
@@ -122,6 +130,50 @@ pub enum Command {
         #[command(subcommand)]
         command: McpCommand,
     },
+    /// Run CMD with a child token of NAME (RFC 8693 token exchange):
+    /// narrowed scope, an audience, revoked when CMD ends.
+    Exec {
+        name: String,
+        /// The variable that holds the token in CMD's environment.
+        #[arg(long, default_value = "CREDTOP_TOKEN", value_name = "VAR")]
+        env: String,
+        /// Space-separated scopes, a subset of NAME's (default: all of them).
+        #[arg(long, value_name = "\"S ...\"", conflicts_with = "parent")]
+        scope: Option<String>,
+        /// The audience (resource server) the child token is for.
+        #[arg(long, value_name = "A", conflicts_with = "parent")]
+        audience: Option<String>,
+        /// The task label, in the audit trail and in CMD's CREDTOP_TASK.
+        #[arg(long, env = "CREDTOP_TASK", value_name = "LABEL")]
+        task: Option<String>,
+        /// Hand CMD the parent token itself (no exchange), audited as a read.
+        #[arg(long)]
+        parent: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// git's credential helper: answers hosts mapped in [git] of
+    /// config.toml with a fresh token (gitcredentials(7)).
+    GitCredential {
+        /// What git asks: get, store or erase.
+        #[arg(required_unless_present = "install", value_enum)]
+        action: Option<git_credential::GitAction>,
+        /// Add credtop to git's credential.helper (this repository's config).
+        #[arg(long, conflicts_with = "action")]
+        install: bool,
+        /// With --install: in the user's global git config instead.
+        #[arg(long, requires = "install")]
+        global: bool,
+        /// The task label of the read, in the audit trail.
+        #[arg(long, env = "CREDTOP_TASK", value_name = "LABEL")]
+        task: Option<String>,
+    },
+    /// Trust a .credtop.toml (default: the nearest, from here upward) as
+    /// it is now: its [alias] table applies until the file changes.
+    Trust { path: Option<PathBuf> },
+    /// Forget the trust given to a .credtop.toml.
+    Untrust { path: Option<PathBuf> },
     /// Read the audit trail.
     Audit {
         #[arg(long)]
@@ -221,7 +273,9 @@ impl Context {
 pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Status { json, no_discover } => status::run(ctx, json, no_discover),
-        Command::Token { name } => token::run(ctx, &name),
+        Command::Token { name, task } => {
+            token::run(ctx, &alias::resolve(ctx, &name)?, task.as_deref())
+        }
         Command::Check { no_discover } => check::run(ctx, no_discover),
         Command::AddKey {
             name,
@@ -264,6 +318,37 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::Check => mcp_cmd::check(ctx),
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
         },
+        Command::Exec {
+            name,
+            env,
+            scope,
+            audience,
+            task,
+            parent,
+            command,
+        } => exec::run(
+            ctx,
+            exec::ExecArgs {
+                name: alias::resolve(ctx, &name)?,
+                env,
+                scope,
+                audience,
+                task,
+                parent,
+                command,
+            },
+        ),
+        Command::GitCredential {
+            action,
+            install,
+            global,
+            task,
+        } => match action {
+            Some(a) if !install => git_credential::run(ctx, a, task.as_deref()),
+            _ => git_credential::install(global),
+        },
+        Command::Trust { path } => alias::trust(ctx, path.as_deref()),
+        Command::Untrust { path } => alias::untrust(ctx, path.as_deref()),
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }
 }

@@ -26,6 +26,9 @@ pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Fai
         println!("{text}");
     } else {
         print_table(&rows, &errors);
+        if let Some(line) = super::alias::status_line(ctx) {
+            println!("\n{line}");
+        }
     }
     Ok(if errors.is_empty() {
         ExitCode::SUCCESS

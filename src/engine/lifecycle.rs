@@ -134,11 +134,15 @@ impl Lifecycle {
         &self.audit
     }
 
-    fn record(&self, event: Event, outcome: Outcome) -> AuditRecord {
+    pub(super) fn record(&self, event: Event, outcome: Outcome) -> AuditRecord {
         AuditRecord::new(event, self.actor, outcome)
     }
 
-    async fn provider(
+    pub(super) fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    pub(super) async fn provider(
         &self,
         name: &str,
     ) -> Result<(&ProviderConfig, Endpoints, OAuthClient), OAuthError> {

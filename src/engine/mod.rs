@@ -5,6 +5,7 @@
 mod add_key;
 pub mod alert;
 mod handle;
+mod exchange;
 pub mod history;
 pub mod lane;
 mod lifecycle;
@@ -14,6 +15,7 @@ mod supply;
 mod watch;
 
 pub use handle::{EngineHandle, StopSignals, spawn};
+pub use exchange::{ChildToken, ExchangeError, ExchangeRequest};
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };

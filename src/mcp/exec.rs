@@ -85,7 +85,8 @@ pub async fn store_token(
         return Err(problem(reason));
     }
     let purpose = format!("supplied as {var} to the MCP server {}", server.label());
-    lc.supply(credential, &purpose)
+    let task = std::env::var("CREDTOP_TASK").ok();
+    lc.supply(credential, &purpose, task.as_deref())
         .await
         .map(|c| c.secret)
         .map_err(|e| problem(format!("could not be refreshed ({e})")))

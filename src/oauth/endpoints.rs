@@ -31,6 +31,8 @@ pub struct Endpoints {
     pub extra_auth_params: Vec<(String, String)>,
     /// RFC 9207: the server puts `iss` in its authorization responses.
     pub iss_in_response: bool,
+    /// The metadata lists the RFC 8693 token-exchange grant.
+    pub token_exchange: bool,
 }
 
 /// The discovery fields credtop uses (RFC 8414 §2).
@@ -44,6 +46,8 @@ struct Metadata {
     introspection_endpoint: Option<String>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
+    #[serde(default)]
+    grant_types_supported: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -132,6 +136,10 @@ pub async fn resolve(
             })
             .unwrap_or_default(),
         iss_in_response: meta.authorization_response_iss_parameter_supported,
+        token_exchange: meta
+            .grant_types_supported
+            .iter()
+            .any(|g| g == super::exchange::TOKEN_EXCHANGE_GRANT),
     })
 }
 

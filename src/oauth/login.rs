@@ -237,6 +237,7 @@ mod tests {
             revoke_page: None,
             extra_auth_params: vec![],
             iss_in_response,
+            token_exchange: false,
         }
     }
 

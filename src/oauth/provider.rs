@@ -30,6 +30,10 @@ pub struct ProviderConfig {
     /// RFC 8707 resource indicator(s) to request the token for.
     #[serde(default)]
     pub resource: Vec<String>,
+    /// RFC 8693 token exchange (`credtop exec`): true when the server has
+    /// it but its metadata does not say so; false to never try. Unset:
+    /// what the metadata's `grant_types_supported` says.
+    pub token_exchange: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -28,6 +28,9 @@ pub struct Config {
     pub discover: DiscoverConfig,
     /// MCP variables credtop supplies, e.g. `GITHUB_TOKEN = "oauth:github"`.
     pub mcp_env: BTreeMap<String, String>,
+    /// `credtop git-credential`: a host (as git names it, with its port
+    /// when not the default) to a credential, e.g. `"github.com" = "github"`.
+    pub git: BTreeMap<String, String>,
 }
 
 /// Which other tools' credential files to read (read-only, always).

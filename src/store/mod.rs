@@ -17,6 +17,7 @@ mod file;
 mod home;
 mod keyring;
 mod lock;
+pub mod project;
 mod secure;
 
 use std::path::{Path, PathBuf};

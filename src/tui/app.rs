@@ -27,6 +27,15 @@ pub struct Attempt {
     pub note: String,
 }
 
+/// One `secret_read` of a credential: who read it, when, for which task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reader {
+    pub at: DateTime<Utc>,
+    pub pid: u32,
+    pub comm: Option<String>,
+    pub task: Option<String>,
+}
+
 /// One credential as a row: the read model's [`StatusRow`] (computed once,
 /// when the store is read) plus what the dashboard needs to recompute zone and
 /// status on every tick without touching the store.
@@ -42,6 +51,8 @@ pub struct Entry {
     pub lane_message: Option<String>,
     /// Refresh attempts, newest first.
     pub history: Vec<Attempt>,
+    /// Recent reads of its secret (`secret_read`), newest first.
+    pub readers: Vec<Reader>,
     /// credtop owns it (may refresh, rotate, revoke); false for
     /// credentials discovered in other tools' files.
     pub owned: bool,
@@ -89,6 +100,7 @@ impl Entry {
             paused: lane.is_some_and(|l| l.paused),
             lane_message: lane.map(|l| l.message.clone()),
             history: Vec::new(),
+            readers: Vec::new(),
             owned: true,
             origin: None,
             relogin: Some(relogin),
@@ -285,7 +297,7 @@ pub struct AuditPane {
 
 impl AuditPane {
     /// Every whitespace-separated term must occur in the record's
-    /// credential or event name.
+    /// credential, event name or `task:LABEL`.
     pub fn visible(&self) -> Vec<&AuditRecord> {
         let terms: Vec<String> = self
             .filter
@@ -297,9 +309,10 @@ impl AuditPane {
             .iter()
             .filter(|r| {
                 let hay = format!(
-                    "{} {}",
+                    "{} {} task:{}",
                     r.credential.as_deref().unwrap_or("").to_lowercase(),
-                    r.event.as_str()
+                    r.event.as_str(),
+                    r.task.as_deref().unwrap_or("").to_lowercase()
                 );
                 terms.iter().all(|t| hay.contains(t.as_str()))
             })

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::app::{Attempt, Entry};
+use super::app::{Attempt, Entry, Reader};
+use crate::audit::{AuditLog, Event};
 use crate::engine::history;
 use crate::model::Credential;
 use crate::report::collect_rows;
@@ -15,6 +16,10 @@ use crate::store::Store;
 
 /// Attempts kept per credential.
 const HISTORY_LEN: usize = 20;
+/// Reads shown per credential, and how much of the trail's end is read
+/// for them (the trail only grows; its head is never needed here).
+const READERS_LEN: usize = 5;
+const READERS_TAIL_BYTES: u64 = 256 * 1024;
 
 type DiscoverFn = dyn Fn(&Path) -> Vec<Credential> + Send + Sync;
 type DependentsFn = dyn Fn(&Path) -> HashMap<String, Vec<String>> + Send + Sync;
@@ -61,6 +66,10 @@ pub fn load_entries(
     for e in entries.iter_mut().filter(|e| e.owned) {
         e.history = history(home, e.name());
     }
+    let mut readers = readers(home);
+    for e in entries.iter_mut() {
+        e.readers = readers.remove(e.name()).unwrap_or_default();
+    }
     (entries, problems)
 }
 
@@ -79,6 +88,34 @@ fn history(home: &Path, name: &str) -> Vec<Attempt> {
             },
         })
         .collect()
+}
+
+/// Recent `secret_read` records, newest first, by credential.
+fn readers(home: &Path) -> HashMap<String, Vec<Reader>> {
+    let mut by_name: HashMap<String, Vec<Reader>> = HashMap::new();
+    let Ok(read) = crate::audit::read_tail(&AuditLog::new(home), None, READERS_TAIL_BYTES) else {
+        return by_name;
+    };
+    for r in read.records.into_iter().rev() {
+        let (Event::SecretRead, Some(name)) = (r.event, r.credential) else {
+            continue;
+        };
+        let list = by_name.entry(name).or_default();
+        if list.len() < READERS_LEN {
+            let caller = r.caller.unwrap_or(crate::audit::Caller {
+                pid: r.pid,
+                comm: None,
+                cwd: None,
+            });
+            list.push(Reader {
+                at: r.ts,
+                pid: caller.pid,
+                comm: caller.comm,
+                task: r.task,
+            });
+        }
+    }
+    by_name
 }
 
 #[cfg(test)]
@@ -141,5 +178,37 @@ mod tests {
         assert_eq!(entries[0].history.len(), 1);
         assert_eq!(entries[0].history[0].latency_ms, Some(42));
         assert_eq!(entries[1].relogin.as_deref(), Some("codex login"));
+    }
+
+    #[test]
+    fn readers_are_the_newest_secret_reads_of_each_credential() {
+        use crate::audit::{AuditRecord, Caller, Outcome};
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let store = Store::open(&home).unwrap();
+        store.save(&key("own", Source::Store)).unwrap();
+        let log = AuditLog::new(&home);
+        for i in 0..(READERS_LEN as u32 + 2) {
+            let mut r = AuditRecord::new(Event::SecretRead, Actor::Cli, Outcome::Ok)
+                .named("own")
+                .task(Some(&format!("task-{i}")))
+                .caller(Caller {
+                    pid: 100 + i,
+                    comm: Some("agent".into()),
+                    cwd: None,
+                });
+            r.ts = Utc::now() - Duration::minutes(10 - i64::from(i));
+            log.append(&r).unwrap();
+        }
+        log.append(
+            &AuditRecord::new(Event::RefreshSucceeded, Actor::Daemon, Outcome::Ok).named("own"),
+        )
+        .unwrap();
+        let (entries, _) = load_entries(&store, Utc::now(), vec![]);
+        let readers = &entries[0].readers;
+        assert_eq!(readers.len(), READERS_LEN);
+        assert_eq!(readers[0].task.as_deref(), Some("task-6"));
+        assert_eq!(readers[0].pid, 106);
+        assert_eq!(readers[0].comm.as_deref(), Some("agent"));
     }
 }

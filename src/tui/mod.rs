@@ -18,7 +18,8 @@ mod update;
 mod view;
 
 pub use app::{
-    Activity, App, Attempt, AuditPane, EngineState, Entry, Mode, Notice, Overlay, StatusGroup,
+    Activity, App, Attempt, AuditPane, EngineState, Entry, Mode, Notice, Overlay, Reader,
+    StatusGroup,
 };
 pub use data::{Hooks, load_entries};
 pub use error::DashboardError;

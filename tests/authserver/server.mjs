@@ -8,6 +8,9 @@
 //   ACCESS_TTL      access token lifetime in seconds (default 20)
 //   SLOW_DOWN_ONCE  "1": answer the first token request with slow_down
 //                   (RFC 8628 §3.5), which this server never sends itself
+//   TOKEN_EXCHANGE  "1": offer RFC 8693 token exchange to credtop-test (see
+//                   the token-exchange block below); off, the server has no
+//                   such grant, as most real ones
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -18,6 +21,9 @@ process.stdout.on('error', () => {});
 
 const accessTtl = Number(process.env.ACCESS_TTL || 20);
 const slowDownOnce = process.env.SLOW_DOWN_ONCE === '1';
+// Token exchange (issue 12): the grant type name, set only when enabled.
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const tokenExchangeGrants = process.env.TOKEN_EXCHANGE === '1' ? [TOKEN_EXCHANGE] : [];
 
 const server = http.createServer();
 await new Promise((resolve) => server.listen(Number(process.env.PORT || 0), '127.0.0.1', resolve));
@@ -33,7 +39,7 @@ const provider = new Provider(issuer, {
       application_type: 'native',
       token_endpoint_auth_method: 'none',
       redirect_uris: ['http://127.0.0.1/callback'],
-      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+      grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', ...tokenExchangeGrants],
       response_types: ['code'],
     },
     {
@@ -83,6 +89,60 @@ if (slowDownOnce) {
     await next();
   });
 }
+
+// ---- token exchange (RFC 8693), only with TOKEN_EXCHANGE=1 ---------------
+// A client trades one of its own active access tokens (the subject) for a
+// child access token with a subset of its scopes and an audience. The child
+// belongs to no grant, so revoking it (RFC 7009) leaves the parent and its
+// refresh token alive, while a dead parent grant still cannot mint one.
+// Registering the grant also lists it in grant_types_supported (discovery).
+if (tokenExchangeGrants.length) {
+  const { errors } = await import('oidc-provider');
+  const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+  const words = (s) => (s || '').split(' ').filter(Boolean);
+  provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
+    const { client, params } = ctx.oidc;
+    if (!params.subject_token) throw new errors.InvalidRequest('missing required parameter subject_token');
+    // RFC 8693 §2.1: only access tokens are accepted as subjects here.
+    if (params.subject_token_type !== ACCESS_TOKEN_TYPE) {
+      throw new errors.InvalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
+    }
+    if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE) {
+      throw new errors.InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
+    }
+    const subject = await provider.AccessToken.find(params.subject_token);
+    if (!subject || !subject.isValid || subject.clientId !== client.clientId) {
+      throw new errors.InvalidGrant('subject_token is not an active access token of this client');
+    }
+    if (subject.grantId && !(await provider.Grant.find(subject.grantId))) {
+      throw new errors.InvalidGrant('the grant of subject_token was revoked');
+    }
+    const held = new Set(words(subject.scope));
+    const asked = params.scope ? words(params.scope) : [...held];
+    const extra = asked.filter((s) => !held.has(s));
+    if (extra.length) {
+      throw new errors.InvalidScope(`scope wider than the subject token's: ${extra.join(' ')}`, extra.join(' '));
+    }
+    const child = new provider.AccessToken({
+      client,
+      accountId: subject.accountId,
+      scope: asked.join(' ') || undefined,
+      gty: 'token_exchange',
+    });
+    if (params.audience) child.aud = params.audience;
+    // RFC 8693 §4.1: the client acts on behalf of the subject.
+    child.extra = { act: { sub: client.clientId } };
+    const value = await child.save();
+    ctx.body = {
+      access_token: value,
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      token_type: child.tokenType,
+      expires_in: child.expiration,
+      scope: child.scope,
+    };
+  }, ['subject_token', 'subject_token_type', 'requested_token_type', 'scope', 'audience']);
+}
+// ---- end of token exchange ------------------------------------------------
 
 server.on('request', provider.callback());
 process.stdout.write(`${JSON.stringify({ issuer })}\n`);

@@ -79,6 +79,13 @@ fn row(r: &AuditRecord, wide: bool, c: bool) -> Row<'static> {
     if let Some(ms) = r.latency_ms {
         detail.push(format!("{ms} ms"));
     }
+    if let Some(task) = &r.task {
+        detail.push(format!("task {task}"));
+    }
+    if let Some(caller) = &r.caller {
+        let comm = caller.comm.as_deref().unwrap_or("?");
+        detail.push(format!("by {comm} ({})", caller.pid));
+    }
     if let Some(d) = &r.detail {
         detail.push(d.clone());
     }

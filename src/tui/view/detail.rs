@@ -1,5 +1,6 @@
 //! The detail pane of the selected credential: metadata, scopes, where it
-//! comes from, its refresh history and the MCP servers that depend on it.
+//! comes from, its refresh history, the MCP servers that depend on it and
+//! the processes that read it lately (`secret_read`).
 //! Fingerprints only; a token never reaches the screen.
 
 use ratatui::Frame;
@@ -118,6 +119,25 @@ pub fn draw(app: &App, e: &Entry, frame: &mut Frame, area: Rect) {
                 a.latency_ms.map_or("-".into(), |ms| format!("{ms} ms")),
                 a.note
             )),
+        ]));
+    }
+    if !e.readers.is_empty() {
+        lines.push(Line::styled("Read by (newest first)", bold()));
+    }
+    for rd in &e.readers {
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {}  ", rd.at.format(TIME))),
+            Span::raw(format!(
+                "{} (pid {})",
+                rd.comm.as_deref().unwrap_or("?"),
+                rd.pid
+            )),
+            Span::styled(
+                rd.task
+                    .as_ref()
+                    .map_or(String::new(), |t| format!("  task {t}")),
+                dim(c),
+            ),
         ]));
     }
     let block = Block::bordered().title(format!(" {} ", r.name));
