@@ -124,13 +124,37 @@ pub enum Command {
         #[command(subcommand)]
         command: McpCommand,
     },
-    /// Read the audit trail.
+    /// Read the audit trail; `audit verify` checks its hash chain.
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
+        /// JSON: an array, or with --follow one object a line (JSON Lines).
         #[arg(long)]
         json: bool,
         /// Only records newer than this (e.g. 15m, 1h, 2d).
         #[arg(long, value_name = "DURATION")]
         since: Option<String>,
+        /// Keep printing records as they are written (tail -f), after the
+        /// last ten (or those of --since).
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// Only records about this credential (repeatable).
+        #[arg(long, value_name = "NAME")]
+        credential: Vec<String>,
+        /// Only records of this event, e.g. refresh_failed (repeatable).
+        #[arg(long, value_name = "EVENT")]
+        event: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the trail's hash chain: exit 0 when intact, 2 naming the first
+    /// broken record by its line number.
+    Verify {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -265,7 +289,25 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::Check => mcp_cmd::check(ctx),
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
         },
-        Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
+        Command::Audit {
+            command: Some(AuditCommand::Verify { json }),
+            ..
+        } => audit_cmd::verify(ctx, json),
+        Command::Audit {
+            command: None,
+            json,
+            since,
+            follow,
+            credential,
+            event,
+        } => {
+            let query = audit_cmd::Query::parse(since.as_deref(), credential, &event)?;
+            if follow {
+                audit_cmd::follow(ctx, json, &query)
+            } else {
+                audit_cmd::run(ctx, json, &query)
+            }
+        }
     }
 }
 

@@ -89,12 +89,32 @@ pub fn create_file_0600(path: &Path) -> Result<File, StoreError> {
         .map_err(|e| StoreError::io(path, e))
 }
 
-/// Opens a private file for appending, creating it 0600 when missing.
+/// Opens a private file for appending (and reading, for the audit chain),
+/// creating it 0600 when missing; never through a symlink.
 pub fn open_append_0600(path: &Path) -> Result<File, StoreError> {
     let file = OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| StoreError::io(path, e))?;
+    refuse_loose(path, meta.mode(), FILE_MODE)?;
+    Ok(file)
+}
+
+/// Opens a small private file for rewriting in place, creating it 0600
+/// when missing; never through a symlink.
+pub fn open_rw_0600(path: &Path) -> Result<File, StoreError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .map_err(|e| StoreError::io(path, e))?;
     let meta = file.metadata().map_err(|e| StoreError::io(path, e))?;

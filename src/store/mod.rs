@@ -26,7 +26,7 @@ pub use config::{Backend, Config, DiscoverConfig};
 pub use error::StoreError;
 pub use home::{
     create_file_0600, default_home, ensure_private_dir, open_append_0600, open_private,
-    read_private, resolve_home,
+    open_rw_0600, read_private, resolve_home,
 };
 pub use lock::CredentialLock;
 
