@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::docs_cmd::finish_output;
 use super::{Context, Failure, exit};
 use crate::audit::{AuditRecord, Break, Event, Follower, RecordFilter, parse_duration, read_since};
 
@@ -184,18 +185,6 @@ fn reason(b: &Break) -> &'static str {
         Break::OutOfPlace { .. } => "out_of_place",
         Break::Unsealed { .. } => "unsealed",
         Break::Truncated { .. } => "truncated",
-    }
-}
-
-/// A closed pipe (`credtop audit | head`) ends the command quietly.
-fn finish_output(written: std::io::Result<()>) -> Result<ExitCode, Failure> {
-    match written {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(Failure::new(
-            exit::ERROR,
-            format!("writing the output failed: {e}"),
-        )),
     }
 }
 

@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod check;
 mod daemon;
+mod docs_cmd;
 mod keys;
 mod lifecycle_cmds;
 mod logout;
@@ -124,6 +125,13 @@ pub enum Command {
         #[command(subcommand)]
         command: McpCommand,
     },
+    /// Shell completions: `credtop completions bash > /etc/bash_completion.d/credtop`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// The man page (roff): `credtop man | man -l -`.
+    Man,
     /// Read the audit trail; `audit verify` checks its hash chain.
     #[command(args_conflicts_with_subcommands = true)]
     Audit {
@@ -146,6 +154,14 @@ pub enum Command {
         #[arg(long, value_name = "EVENT")]
         event: Vec<String>,
     },
+}
+
+/// The shells `credtop completions` writes for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +305,8 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::Check => mcp_cmd::check(ctx),
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
         },
+        Command::Completions { shell } => docs_cmd::completions(shell),
+        Command::Man => docs_cmd::man(),
         Command::Audit {
             command: Some(AuditCommand::Verify { json }),
             ..
