@@ -125,6 +125,9 @@ pub enum Command {
         #[command(subcommand)]
         command: McpCommand,
     },
+    /// The dashboard on a throwaway home whose credentials a token endpoint
+    /// inside this process refreshes live; nothing of yours is read or touched.
+    Demo,
     /// Shell completions: `credtop completions bash > /etc/bash_completion.d/credtop`.
     Completions {
         #[arg(value_enum)]
@@ -305,6 +308,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::Check => mcp_cmd::check(ctx),
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
         },
+        // The binary opens the dashboard for it (cli does not reach into tui).
+        Command::Demo => Err(Failure::new(
+            exit::USAGE,
+            "the demo is a dashboard: run `credtop demo` in a terminal",
+        )),
         Command::Completions { shell } => docs_cmd::completions(shell),
         Command::Man => docs_cmd::man(),
         Command::Audit {
