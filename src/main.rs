@@ -28,6 +28,9 @@ fn main() -> ExitCode {
             };
         }
     };
+    if matches!(args.command, Some(cli::Command::Demo)) {
+        return demo();
+    }
     let ctx = Context::new(args.home.as_deref());
     let _log = credtop::logging::init(&ctx.home);
     let Some(command) = args.command else {
@@ -46,6 +49,26 @@ fn main() -> ExitCode {
             tracing::warn!(code = f.code, message = %f.message, "command failed");
             eprintln!("credtop: {}", f.message);
             ExitCode::from(f.code)
+        }
+    }
+}
+
+/// `credtop demo`: the dashboard on a throwaway home, removed on the way out.
+fn demo() -> ExitCode {
+    let demo = match credtop::demo::Demo::start() {
+        Ok(demo) => demo,
+        Err(e) => {
+            eprintln!("credtop: {e}");
+            return ExitCode::from(cli::exit::ERROR);
+        }
+    };
+    let _log = credtop::logging::init(demo.home());
+    // Only the demo's own credentials: no other tool's files are read.
+    match credtop::tui::run(demo.home(), credtop::tui::Hooks::default()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("credtop: {message}");
+            ExitCode::from(cli::exit::ERROR)
         }
     }
 }

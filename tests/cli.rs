@@ -338,3 +338,54 @@ fn audit_since_takes_any_duration_without_panicking() {
         .code(64)
         .stderr(predicate::str::contains("longer than"));
 }
+
+#[test]
+fn bash_completion_completes_subcommands_and_other_shells_are_written() {
+    let home = Home::new();
+    let bash = home
+        .credtop()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(bash.status.success());
+    let script = home.path().join("credtop.bash");
+    std::fs::write(&script, &bash.stdout).unwrap();
+    // Completion as bash itself runs it: `credtop au<TAB>`.
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(credtop au); COMP_CWORD=1; _credtop credtop au credtop; echo \"${{COMPREPLY[@]}}\"",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "audit");
+    for (shell, marker) in [("zsh", "#compdef credtop"), ("fish", "complete -c credtop")] {
+        let out = home
+            .credtop()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(marker),
+            "{shell}"
+        );
+    }
+    home.credtop()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(64);
+}
+
+#[test]
+fn the_man_page_is_roff_naming_every_command() {
+    let home = Home::new();
+    let out = home.credtop().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH credtop 1"), "{page}");
+    for command in ["status", "token", "audit", "completions"] {
+        assert!(page.contains(command), "{command}");
+    }
+}

@@ -211,3 +211,57 @@ fn actions_run_in_the_background_and_report_in_place() {
     tmux.keys(&["q"]);
     tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
 }
+
+#[test]
+fn demo_refreshes_live_shows_a_revoked_grant_and_leaves_nothing_behind() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let tmux = tmux_for("demo");
+    let run = format!(
+        "sh -c 'env TMPDIR={} {} demo; echo EXITED-$?; sleep 60'",
+        tmp.path().display(),
+        env!("CARGO_BIN_EXE_credtop"),
+    );
+    let started = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "main",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        &run,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let row = |screen: &str, name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    // slack-bot opens in its danger zone: the in-process endpoint refreshes it.
+    let screen = tmux.wait_for("slack-bot refreshed", |s| {
+        row(s, "slack-bot").contains(" ago")
+    });
+    assert!(row(&screen, "openai").contains("rotate"), "{screen}");
+    tmux.wait_for("the revoked grant paused", |s| {
+        s.contains("legacy-crm paused")
+    });
+    let homes = || {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("credtop-demo-"))
+            .count()
+    };
+    assert_eq!(homes(), 1, "the demo's home lives in TMPDIR while it runs");
+    tmux.keys(&["q"]);
+    tmux.wait_for("exit", |s| s.contains("EXITED-0"));
+    assert_eq!(homes(), 0, "the demo's home is removed on the way out");
+    assert_left_alternate_screen(&tmux);
+}

@@ -2,19 +2,28 @@
 //! a line, 0600. Records carry a token's fingerprint, never the token.
 
 mod caller;
+mod chain;
+mod follow;
 mod query;
 
-use std::io::Write;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use caller::Caller;
+pub use chain::{Break, Head, Verifier};
+pub use follow::{Appended, Follower, RecordFilter, Verification, verify};
 pub use query::{AuditRead, parse_duration, read_since, read_tail, scan_tail};
 
 use crate::model::{Credential, FailureKind, Fingerprint};
-use crate::store::{StoreError, open_append_0600};
+use crate::store::{StoreError, open_append_0600, open_rw_0600};
+
+/// A record longer than this cannot be the last line of a sane trail; the
+/// chain refuses to hash past it rather than read an unbounded file.
+const MAX_RECORD: u64 = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,6 +55,15 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event named `name` as the trail writes it (`refresh_failed`).
+    pub fn from_name(name: &str) -> Option<Event> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    pub fn names() -> &'static [&'static str] {
+        &EVENT_NAMES
+    }
+
     pub fn as_str(self) -> &'static str {
         // Same order as the enum; a unit test holds them to the serde names.
         EVENT_NAMES[self as usize]
@@ -226,14 +244,60 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one record as one `write` on an `O_APPEND` descriptor, so
-    /// lines from concurrent processes never interleave.
+    /// `audit.head`: the trail's length and last hash after the last append.
+    pub fn head_path(&self) -> PathBuf {
+        self.path.with_file_name("audit.head")
+    }
+
+    /// Appends one record, chained to the one before it (see `chain`).
+    ///
+    /// Appenders from every process (daemon, dashboard, each CLI call) take
+    /// an exclusive lock on the trail, read its last line, and write the new
+    /// line with one `write` on an `O_APPEND` descriptor, so the chain stays
+    /// one chain and lines never interleave.
     pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
-        let mut line = serde_json::to_vec(record).expect("audit records serialize");
-        line.push(b'\n');
-        let mut file = open_append_0600(&self.path)?;
-        file.write_all(&line)
-            .map_err(|e| StoreError::io(&self.path, e))
+        let json = serde_json::to_vec(record).map_err(|e| StoreError::Config {
+            path: self.path.clone(),
+            reason: format!("an audit record could not be encoded: {e}"),
+        })?;
+        let file = open_append_0600(&self.path)?;
+        let io = |e| StoreError::io(&self.path, e);
+        file.lock().map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let last = last_line(&file, len).map_err(io)?;
+        let mut bytes = Vec::with_capacity(json.len() + 140);
+        // A torn last line (a writer died mid-write) is closed, not
+        // continued: it stays visible to `audit verify` as what it is.
+        if last.as_ref().is_some_and(|l| !l.complete) {
+            bytes.push(b'\n');
+        }
+        let prev = chain::next_prev(last.as_ref().map(|l| l.bytes.as_slice()));
+        let line = chain::seal(json, &prev);
+        bytes.extend_from_slice(&line);
+        bytes.push(b'\n');
+        let mut writer = &file;
+        std::io::Write::write_all(&mut writer, &bytes).map_err(io)?;
+        let head = Head {
+            len: len + bytes.len() as u64,
+            last_hash: chain::next_prev(Some(&line)),
+        };
+        self.write_head(&head)
+        // The lock goes with the descriptor.
+    }
+
+    fn write_head(&self, head: &Head) -> Result<(), StoreError> {
+        let path = self.head_path();
+        let file = open_rw_0600(&path)?;
+        let text = head.render();
+        file.write_all_at(text.as_bytes(), 0)
+            .and_then(|()| file.set_len(text.len() as u64))
+            .map_err(|e| StoreError::io(&path, e))
+    }
+
+    /// What `audit.head` remembers, when it exists and parses.
+    pub fn head(&self) -> Option<Head> {
+        let bytes = crate::store::read_private(&self.head_path()).ok()?;
+        Head::parse(std::str::from_utf8(&bytes).ok()?)
     }
 
     /// Appends, and reports a failure to the debug log instead of failing
@@ -241,6 +305,53 @@ impl AuditLog {
     pub fn record(&self, record: AuditRecord) {
         if let Err(e) = self.append(&record) {
             tracing::error!(error = %e, event = record.event.as_str(), "audit write failed");
+        }
+    }
+}
+
+struct LastLine {
+    bytes: Vec<u8>,
+    /// Ends in a newline (a whole record rather than a torn write).
+    complete: bool,
+}
+
+/// The trail's last line, read backwards from its end in blocks.
+fn last_line(file: &File, len: u64) -> std::io::Result<Option<LastLine>> {
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut tail: Vec<u8> = Vec::new();
+    let mut pos = len;
+    loop {
+        let step = pos.min(4096);
+        pos -= step;
+        let mut block = vec![0u8; step as usize];
+        file.read_exact_at(&mut block, pos)?;
+        block.extend_from_slice(&tail);
+        tail = block;
+        let complete = tail.last() == Some(&b'\n');
+        let body = if complete {
+            &tail[..tail.len() - 1]
+        } else {
+            &tail[..]
+        };
+        if let Some(i) = body.iter().rposition(|b| *b == b'\n') {
+            return Ok(Some(LastLine {
+                bytes: body[i + 1..].to_vec(),
+                complete,
+            }));
+        }
+        if pos == 0 {
+            return Ok(Some(LastLine {
+                bytes: body.to_vec(),
+                complete,
+            }));
+        }
+        if (len - pos) > MAX_RECORD {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the last audit record is longer than 1 MiB",
+            ));
         }
     }
 }

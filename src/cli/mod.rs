@@ -4,6 +4,7 @@ mod alias;
 mod audit_cmd;
 mod check;
 mod daemon;
+mod docs_cmd;
 mod exec;
 mod git_credential;
 mod key_cmds;
@@ -174,13 +175,55 @@ pub enum Command {
     Trust { path: Option<PathBuf> },
     /// Forget the trust given to a .credtop.toml.
     Untrust { path: Option<PathBuf> },
-    /// Read the audit trail.
+    /// The dashboard on a throwaway home whose credentials a token endpoint
+    /// inside this process refreshes live; nothing of yours is read or touched.
+    Demo,
+    /// Shell completions: `credtop completions bash > /etc/bash_completion.d/credtop`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// The man page (roff): `credtop man | man -l -`.
+    Man,
+    /// Read the audit trail; `audit verify` checks its hash chain.
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        command: Option<AuditCommand>,
+        /// JSON: an array, or with --follow one object a line (JSON Lines).
         #[arg(long)]
         json: bool,
         /// Only records newer than this (e.g. 15m, 1h, 2d).
         #[arg(long, value_name = "DURATION")]
         since: Option<String>,
+        /// Keep printing records as they are written (tail -f), after the
+        /// last ten (or those of --since).
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// Only records about this credential (repeatable).
+        #[arg(long, value_name = "NAME")]
+        credential: Vec<String>,
+        /// Only records of this event, e.g. refresh_failed (repeatable).
+        #[arg(long, value_name = "EVENT")]
+        event: Vec<String>,
+    },
+}
+
+/// The shells `credtop completions` writes for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the trail's hash chain: exit 0 when intact, 2 naming the first
+    /// broken record by its line number.
+    Verify {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -349,6 +392,31 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
         },
         Command::Trust { path } => alias::trust(ctx, path.as_deref()),
         Command::Untrust { path } => alias::untrust(ctx, path.as_deref()),
-        Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
+        // The binary opens the dashboard for it (cli does not reach into tui).
+        Command::Demo => Err(Failure::new(
+            exit::USAGE,
+            "the demo is a dashboard: run `credtop demo` in a terminal",
+        )),
+        Command::Completions { shell } => docs_cmd::completions(shell),
+        Command::Man => docs_cmd::man(),
+        Command::Audit {
+            command: Some(AuditCommand::Verify { json }),
+            ..
+        } => audit_cmd::verify(ctx, json),
+        Command::Audit {
+            command: None,
+            json,
+            since,
+            follow,
+            credential,
+            event,
+        } => {
+            let query = audit_cmd::Query::parse(since.as_deref(), credential, &event)?;
+            if follow {
+                audit_cmd::follow(ctx, json, &query)
+            } else {
+                audit_cmd::run(ctx, json, &query)
+            }
+        }
     }
 }
