@@ -34,6 +34,9 @@ pub enum Event {
     Rotate,
     Revoke,
     ExternalChange,
+    FleetPushed,
+    FleetPulled,
+    FleetRekeyed,
 }
 
 impl Event {
@@ -43,7 +46,7 @@ impl Event {
     }
 }
 
-const EVENT_NAMES: [&str; 17] = [
+const EVENT_NAMES: [&str; 20] = [
     "credential_loaded",
     "credential_added",
     "refresh_attempted",
@@ -61,6 +64,9 @@ const EVENT_NAMES: [&str; 17] = [
     "rotate",
     "revoke",
     "external_change",
+    "fleet_pushed",
+    "fleet_pulled",
+    "fleet_rekeyed",
 ];
 
 /// Who did it.
@@ -108,6 +114,10 @@ pub struct AuditRecord {
     /// A short human sentence; built from typed errors, so never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// In a fleet (`store = "etcd"`), the host that did it: each host keeps
+    /// its own trail, and records name their host wherever they end up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl AuditRecord {
@@ -127,6 +137,7 @@ impl AuditRecord {
             old_fingerprint: None,
             latency_ms: None,
             detail: None,
+            host: None,
         }
     }
 
@@ -175,13 +186,25 @@ impl AuditRecord {
 #[derive(Clone, Debug)]
 pub struct AuditLog {
     path: PathBuf,
+    /// The fleet host name, read from config.toml at the first write.
+    host: std::sync::Arc<std::sync::OnceLock<Option<String>>>,
 }
 
 impl AuditLog {
     pub fn new(home: &Path) -> Self {
         AuditLog {
             path: home.join("audit.jsonl"),
+            host: Default::default(),
         }
+    }
+
+    fn host(&self) -> Option<String> {
+        self.host
+            .get_or_init(|| {
+                let home = self.path.parent()?;
+                crate::store::fleet_host(&crate::store::Config::load(home).ok()?)
+            })
+            .clone()
     }
 
     pub fn path(&self) -> &Path {
@@ -191,7 +214,14 @@ impl AuditLog {
     /// Appends one record as one `write` on an `O_APPEND` descriptor, so
     /// lines from concurrent processes never interleave.
     pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
-        let mut line = serde_json::to_vec(record).expect("audit records serialize");
+        let mut line = match (&record.host, self.host()) {
+            (None, Some(host)) => serde_json::to_vec(&AuditRecord {
+                host: Some(host),
+                ..record.clone()
+            }),
+            _ => serde_json::to_vec(record),
+        }
+        .expect("audit records serialize");
         line.push(b'\n');
         let mut file = open_append_0600(&self.path)?;
         file.write_all(&line)

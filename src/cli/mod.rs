@@ -3,6 +3,7 @@
 mod audit_cmd;
 mod check;
 mod daemon;
+mod fleet;
 mod keys;
 mod lifecycle_cmds;
 mod logout;
@@ -132,6 +133,31 @@ pub enum Command {
         #[arg(long, value_name = "DURATION")]
         since: Option<String>,
     },
+    /// Hosts sharing credentials through etcd (`store = "etcd"`).
+    Fleet {
+        #[command(subcommand)]
+        command: FleetCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Write a new fleet key (base64 of 32 random bytes) to PATH, 0600.
+    Keygen { path: PathBuf },
+    /// Re-seal every value in the cluster under the key in NEW_KEY_FILE.
+    Rekey { new_key_file: PathBuf },
+    /// Move this home's credential files into the cluster.
+    Push {
+        /// Replace credentials the cluster already has.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Copy the cluster's credentials into this home's files.
+    Pull {
+        /// Replace local files that already exist.
+        #[arg(long)]
+        overwrite: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,7 +201,7 @@ impl From<crate::store::StoreError> for Failure {
         use crate::store::StoreError::*;
         let code = match &e {
             NotFound { .. } => exit::NOT_FOUND,
-            LockTimeout { .. } => exit::TRANSIENT,
+            LockTimeout { .. } | StoreUnavailable { .. } | Fenced { .. } => exit::TRANSIENT,
             _ => exit::ERROR,
         };
         Failure::new(code, e.to_string())
@@ -266,6 +292,12 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
         },
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
+        Command::Fleet { command } => match command {
+            FleetCommand::Keygen { path } => fleet::keygen(&path),
+            FleetCommand::Rekey { new_key_file } => fleet::rekey(ctx, &new_key_file),
+            FleetCommand::Push { overwrite } => fleet::push(ctx, overwrite),
+            FleetCommand::Pull { overwrite } => fleet::pull(ctx, overwrite),
+        },
     }
 }
 

@@ -30,7 +30,11 @@ impl LifecycleError {
     pub fn kind(&self) -> FailureKind {
         match self {
             LifecycleError::OAuth(e) => e.kind,
-            LifecycleError::Store(StoreError::LockTimeout { .. }) => FailureKind::Transient,
+            LifecycleError::Store(
+                StoreError::LockTimeout { .. }
+                | StoreError::StoreUnavailable { .. }
+                | StoreError::Fenced { .. },
+            ) => FailureKind::Transient,
             LifecycleError::Store(_) | LifecycleError::SameSecret => FailureKind::ConfigError,
         }
     }
