@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use credtop::model::{Credential, Kind, Secret, Source};
-use credtop::store::{DEFAULT_LOCK_TIMEOUT, Store, StoreError};
+use credtop::store::{DEFAULT_LOCK_TIMEOUT, FleetChange, Store, StoreError};
 use support::Home;
 use support::etcd::{Cluster, add_key, files_under, join_fleet};
 
@@ -167,4 +167,33 @@ fn the_fleet_lock_is_exclusive_across_hosts_and_freed_on_drop() {
     );
     drop(held);
     store_b.lock("grant", Duration::from_secs(10)).unwrap();
+}
+
+#[test]
+fn a_write_on_one_host_reaches_another_hosts_watch() {
+    let cluster = Cluster::start(3);
+    let (a, b) = (Home::new(), Home::new());
+    join_fleet(&a, "host-a", &cluster.endpoints(), "/credtop/t6", 1);
+    join_fleet(&b, "host-b", &cluster.endpoints(), "/credtop/t6", 1);
+    let store_a = Store::open(a.path()).unwrap();
+    let store_b = Store::open(b.path()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let _watch = store_b.fleet().unwrap().watch(Box::new(move |c| {
+        let _ = tx.lock().unwrap().send(c);
+    }));
+    // The watch is set up asynchronously: write until it reports.
+    let mut seen = None;
+    for i in 0..50 {
+        store_a
+            .save(&oauth_cred("grant", &format!("FLEET-CANARY-{i}")))
+            .unwrap();
+        if let Ok(c) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen = Some(c);
+            break;
+        }
+    }
+    assert_eq!(seen, Some(FleetChange::Changed("grant".into())));
+    let (_, written) = store_b.load_written("grant").unwrap();
+    assert_eq!(written.unwrap().host, "host-a");
 }

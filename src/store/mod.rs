@@ -25,7 +25,7 @@ use std::time::Duration;
 pub use atomic::write_atomic;
 pub use config::{Backend, Config, DiscoverConfig, EtcdConfig};
 pub use error::StoreError;
-pub use etcd::{EtcdBackend, FleetKey, FleetLock, Written, fleet_host};
+pub use etcd::{EtcdBackend, FleetChange, FleetKey, FleetLock, FleetWatch, Written, fleet_host};
 pub use home::{
     create_file_0600, default_home, ensure_private_dir, open_append_0600, open_private,
     read_private, resolve_home,

@@ -124,6 +124,10 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Option<Command> {
             });
             Some(Command::Reload)
         }
+        EngineEvent::RefreshedElsewhere { name, host } => {
+            done(app, name, true, format!("refreshed by {host}"));
+            Some(Command::Reload)
+        }
         EngineEvent::Warning { .. } | EngineEvent::ExternalChange { .. } => Some(Command::Reload),
     }
 }

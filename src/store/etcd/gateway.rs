@@ -210,6 +210,65 @@ impl Gateway {
     }
 }
 
+/// What a watch stream says.
+pub(super) enum WatchSignal {
+    /// The watch is set up on a member: from here on nothing is missed.
+    Created,
+    /// A key under the prefix was put or deleted.
+    Key(Vec<u8>),
+}
+
+impl Gateway {
+    /// Watches every key under `prefix` on one member after another (each
+    /// connection lives as long as its member), calling `on` for what the
+    /// stream says. Returns when the member's stream ends or fails.
+    pub async fn watch_once(&self, prefix: &[u8], on: &mut (dyn FnMut(WatchSignal) + Send)) {
+        let idx = self.preferred.load(Ordering::Relaxed) % self.endpoints.len().max(1);
+        let Some(endpoint) = self.endpoints.get(idx) else {
+            return;
+        };
+        let body = json!({"create_request": {
+            "key": B64.encode(prefix),
+            "range_end": B64.encode(prefix_end(prefix)),
+        }});
+        let sent = self
+            .http
+            .post(format!("{endpoint}/v3/watch"))
+            .json(&body)
+            .send()
+            .await;
+        let Ok(mut resp) = sent else {
+            // Next time, the next member.
+            self.preferred
+                .store((idx + 1) % self.endpoints.len(), Ordering::Relaxed);
+            return;
+        };
+        let mut buf: Vec<u8> = Vec::new();
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            buf.extend_from_slice(&chunk);
+            // The gateway writes one JSON object a line.
+            while let Some(end) = buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=end).collect();
+                let Ok(msg) = serde_json::from_slice::<Value>(&line) else {
+                    continue;
+                };
+                let result = &msg["result"];
+                if result["created"] == true {
+                    on(WatchSignal::Created);
+                }
+                for ev in result["events"].as_array().into_iter().flatten() {
+                    on(WatchSignal::Key(decode(&ev["kv"]["key"])));
+                }
+                if msg.get("error").is_some() || result["canceled"] == true {
+                    return;
+                }
+            }
+        }
+        self.preferred
+            .store((idx + 1) % self.endpoints.len(), Ordering::Relaxed);
+    }
+}
+
 /// The first key after every key that starts with `key`.
 pub(super) fn prefix_end(key: &[u8]) -> Vec<u8> {
     let mut end = key.to_vec();

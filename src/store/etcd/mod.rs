@@ -15,6 +15,7 @@ mod bridge;
 mod gateway;
 mod lock;
 mod seal;
+mod watch;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use serde_json::{Value, json};
 
 pub use lock::FleetLock;
 pub use seal::FleetKey;
+pub use watch::{FleetChange, FleetWatch};
 
 use self::bridge::Bridge;
 use self::gateway::{Gateway, Kv, b64, num, parse_kvs};
@@ -112,9 +114,14 @@ impl EtcdBackend {
         self.bridge.run(f(Arc::clone(&self.shared)))
     }
 
+    /// The key check: read from any member (so a host starts during an
+    /// election), created by a transaction only on a fresh prefix.
     fn check_key(&self) -> Result<(), StoreError> {
         self.run(|s| async move {
             let key = s.path("meta/key");
+            if let Some(kv) = s.gateway.range(&key, false, true).await?.first() {
+                return s.open_value(&key, &kv.value).map(|_| ());
+            }
             let sealed = s.key.seal(&key, KEY_CHECK, &s.host);
             let (_, answer) = s
                 .gateway
@@ -245,6 +252,12 @@ impl EtcdBackend {
             name,
             timeout,
         )
+    }
+
+    /// Calls `on` for every credential some host writes or deletes, until
+    /// the returned watch is dropped.
+    pub fn watch(&self, on: Box<dyn Fn(FleetChange) + Send + Sync>) -> FleetWatch {
+        watch::start(Arc::clone(&self.shared), Arc::clone(&self.bridge), on)
     }
 
     /// Re-seals every value under `new`, in one transaction that holds only
