@@ -226,3 +226,61 @@ fn three_daemons_and_token_loops_through_a_leader_kill_refresh_once_per_due_poin
         .count();
     assert!(heard > 0, "no host saw another's refresh through the watch");
 }
+
+#[test]
+fn a_lane_paused_on_one_host_is_paused_on_all_and_history_is_shared() {
+    let cluster = Cluster::start(3);
+    let server = AuthServer::start(30, &[]);
+    let homes = fleet(&cluster, &server, "/credtop/r4");
+    let out = homes[0]
+        .credtop()
+        .args(["refresh", "acme"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cred = Store::open(homes[0].path()).unwrap().load("acme").unwrap();
+    server.revoke_at_server(cred.refresh_token.as_ref().unwrap().expose());
+    let out = homes[0]
+        .credtop()
+        .args(["refresh", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    for home in &homes[1..] {
+        let status = home.credtop().args(["status", "--json"]).output().unwrap();
+        let rows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+        let row = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "acme")
+            .unwrap();
+        assert_eq!(row["status"], "revoked", "{row}");
+        let history = credtop::engine::history::last(home.path(), "acme", 10);
+        assert_eq!(history.len(), 2, "{history:?}");
+        assert!(!history[0].ok && history[1].ok);
+    }
+    let dump = cluster.dump("/credtop/r4/");
+    assert!(dump.contains("/credtop/r4/state/acme"));
+    assert!(dump.contains("/credtop/r4/history/acme"));
+    for home in &homes {
+        assert!(
+            !home.path().join("state").exists()
+                || std::fs::read_dir(home.path().join("state"))
+                    .unwrap()
+                    .next()
+                    .is_none()
+        );
+        assert!(!home.path().join("history").join("acme.jsonl").exists());
+    }
+}

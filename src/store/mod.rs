@@ -25,7 +25,9 @@ use std::time::Duration;
 pub use atomic::write_atomic;
 pub use config::{Backend, Config, DiscoverConfig, EtcdConfig};
 pub use error::StoreError;
-pub use etcd::{EtcdBackend, FleetChange, FleetKey, FleetLock, FleetWatch, Written, fleet_host};
+pub use etcd::{
+    EtcdBackend, FleetChange, FleetKey, FleetLock, FleetWatch, Written, fleet_docs, fleet_host,
+};
 pub use home::{
     create_file_0600, default_home, ensure_private_dir, open_append_0600, open_private,
     read_private, resolve_home,
@@ -54,7 +56,7 @@ pub struct Store {
     keyring: Option<KeyringBackend>,
     /// With `store = "etcd"`, the only place credentials live: never a
     /// local fallback that could race the fleet.
-    etcd: Option<EtcdBackend>,
+    etcd: Option<std::sync::Arc<EtcdBackend>>,
 }
 
 impl Store {
@@ -76,7 +78,11 @@ impl Store {
             _ => None,
         };
         let etcd = match (&config.store, &config.etcd) {
-            (Backend::Etcd, Some(cfg)) => Some(EtcdBackend::connect(cfg, home)?),
+            (Backend::Etcd, Some(cfg)) => {
+                let backend = std::sync::Arc::new(EtcdBackend::connect(cfg, home)?);
+                etcd::register(home, &backend);
+                Some(backend)
+            }
             _ => None,
         };
         Ok(Store {
@@ -152,7 +158,7 @@ impl Store {
 
     /// The fleet backend, with `store = "etcd"`.
     pub fn fleet(&self) -> Option<&EtcdBackend> {
-        self.etcd.as_ref()
+        self.etcd.as_deref()
     }
 
     fn read_file(&self, path: &Path, name: &str) -> Result<Credential, StoreError> {

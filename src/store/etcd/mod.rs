@@ -12,6 +12,7 @@
 //! the write is fenced on the revision read under the lock.
 
 mod bridge;
+mod docs;
 mod gateway;
 mod lock;
 mod seal;
@@ -24,6 +25,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+pub use docs::fleet_docs;
+pub(super) use docs::register;
 pub use lock::FleetLock;
 pub use seal::FleetKey;
 pub use watch::{FleetChange, FleetWatch};

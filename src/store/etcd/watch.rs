@@ -1,4 +1,4 @@
-//! Live everywhere: a watch on `{prefix}/cred/`, so that a refresh on one
+//! Live everywhere: a watch on `{prefix}/` (credentials and lane states), so that a refresh on one
 //! host reaches every daemon and dashboard at once instead of at their next
 //! due point. A watch that had to reconnect may have missed events, so it
 //! asks for a full re-read then.
@@ -15,7 +15,8 @@ use super::gateway::WatchSignal;
 /// What changed in the fleet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FleetChange {
-    /// Credential `name` was written or deleted by some host.
+    /// Credential `name` (or its lane state) was written or deleted by
+    /// some host.
     Changed(String),
     /// The watch reconnected; anything may have changed meanwhile.
     Rescan,
@@ -39,7 +40,8 @@ pub(super) fn start(
     on: Box<dyn Fn(FleetChange) + Send + Sync>,
 ) -> FleetWatch {
     let task = bridge.spawn(async move {
-        let dir = shared.path("cred/");
+        let dir = shared.path("");
+        let (cred, state) = (shared.path("cred/"), shared.path("state/"));
         let mut connected_before = false;
         let mut pause = Duration::from_millis(100);
         loop {
@@ -52,7 +54,10 @@ pub(super) fn start(
                     pause = Duration::from_millis(100);
                 }
                 WatchSignal::Key(key) => {
-                    if let Some(name) = key.strip_prefix(dir.as_slice()) {
+                    let name = key
+                        .strip_prefix(cred.as_slice())
+                        .or_else(|| key.strip_prefix(state.as_slice()));
+                    if let Some(name) = name {
                         on(FleetChange::Changed(
                             String::from_utf8_lossy(name).into_owned(),
                         ));
