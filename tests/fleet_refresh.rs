@@ -284,3 +284,53 @@ fn a_lane_paused_on_one_host_is_paused_on_all_and_history_is_shared() {
         assert!(!home.path().join("history").join("acme.jsonl").exists());
     }
 }
+
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_daemon_that_reaches_no_member_says_store_unavailable_backs_off_and_recovers() {
+    let mut cluster = Cluster::start(3);
+    let server = AuthServer::start(8, &[]);
+    let homes = fleet(&cluster, &server, "/credtop/r5");
+    let home = &homes[0];
+    let d = daemon(home);
+    wait_for("the daemon to load", Duration::from_secs(30), || {
+        !audit_events(home, "credential_loaded").is_empty()
+    });
+    cluster.kill_all();
+    wait_for("a failed refresh", Duration::from_secs(90), || {
+        audit_events(home, "refresh_failed")
+            .iter()
+            .any(|r| r["kind"] == "store_unavailable")
+    });
+    let out = token(home);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("store_unavailable"));
+    assert!(
+        files_under(home.path()).is_empty(),
+        "fell back to local files"
+    );
+    for i in 0..3 {
+        cluster.restart(i);
+    }
+    cluster.wait_healthy(Duration::from_secs(60));
+    wait_for(
+        "a refresh after the cluster came back",
+        Duration::from_secs(120),
+        || !audit_events(home, "refresh_succeeded").is_empty(),
+    );
+    stop(d);
+    let out = token(home);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(server.is_active(String::from_utf8_lossy(&out.stdout).trim()));
+}
