@@ -67,6 +67,7 @@ impl EtcdBackend {
     }
 
     pub fn write_doc(&self, dir: &str, name: &str, plain: &[u8]) -> Result<(), StoreError> {
+        self.ensure_key()?;
         validate_name(name).map_err(StoreError::InvalidName)?;
         let (rest, plain) = (format!("{dir}/{name}"), plain.to_vec());
         self.run(|s| async move {
@@ -77,6 +78,7 @@ impl EtcdBackend {
     }
 
     pub fn remove_doc(&self, dir: &str, name: &str) -> Result<(), StoreError> {
+        self.ensure_key()?;
         validate_name(name).map_err(StoreError::InvalidName)?;
         let rest = format!("{dir}/{name}");
         self.run(|s| async move { s.gateway.delete(&s.path(&rest)).await })
@@ -92,6 +94,7 @@ impl EtcdBackend {
         line: &[u8],
         keep: usize,
     ) -> Result<(), StoreError> {
+        self.ensure_key()?;
         validate_name(name).map_err(StoreError::InvalidName)?;
         let (rest, line) = (format!("{dir}/{name}"), line.to_vec());
         self.run(|s| async move {

@@ -69,11 +69,15 @@ pub(super) struct Shared {
 pub struct EtcdBackend {
     shared: Arc<Shared>,
     bridge: Arc<Bridge>,
+    /// Whether this host's key was proven to be the fleet's (see
+    /// `ensure_key`).
+    key_checked: std::sync::atomic::AtomicBool,
 }
 
 impl EtcdBackend {
-    /// Connects, and proves this host's key opens the fleet's values (or
-    /// sets the fleet's key, on a fresh prefix) before anything else.
+    /// Connects, and proves this host's key is the fleet's before anything
+    /// else, so that every command on a host with another key fails
+    /// plainly (one serializable read; see `ensure_key`).
     pub fn connect(cfg: &EtcdConfig, home: &Path) -> Result<Self, StoreError> {
         let key_file = if cfg.key_file.is_absolute() {
             cfg.key_file.clone()
@@ -97,8 +101,9 @@ impl EtcdBackend {
         let backend = EtcdBackend {
             shared: Arc::new(shared),
             bridge: Arc::new(Bridge::new()),
+            key_checked: Default::default(),
         };
-        backend.check_key()?;
+        backend.ensure_key()?;
         Ok(backend)
     }
 
@@ -115,6 +120,18 @@ impl EtcdBackend {
         F: std::future::Future<Output = T> + Send + 'static,
     {
         self.bridge.run(f(Arc::clone(&self.shared)))
+    }
+
+    /// Proves this host's key opens the fleet's key check (or sets the
+    /// fleet's key, on a fresh prefix) before the first write or listing,
+    /// so that a host with another key writes nothing at all.
+    pub(super) fn ensure_key(&self) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        if !self.key_checked.load(Ordering::Relaxed) {
+            self.check_key()?;
+            self.key_checked.store(true, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     /// The key check: read from any member (so a host starts during an
@@ -164,6 +181,7 @@ impl EtcdBackend {
     /// Every credential under the prefix, and a problem for each value that
     /// does not open.
     pub fn list(&self) -> Result<Vec<Result<Loaded, StoreError>>, StoreError> {
+        self.ensure_key()?;
         self.run(|s| async move {
             let dir = s.path("cred/");
             let kvs = s.gateway.range(&dir, true, true).await?;
@@ -182,6 +200,7 @@ impl EtcdBackend {
     /// revision read under the lock and the lock is still ours: a holder
     /// whose lease lapsed cannot overwrite what the next holder wrote.
     pub fn save(&self, cred: &Credential) -> Result<(), StoreError> {
+        self.ensure_key()?;
         let name = cred.name.clone();
         let plain = CredentialFile::from_credential(cred).to_bytes();
         self.run(|s| async move {
@@ -222,6 +241,7 @@ impl EtcdBackend {
 
     /// Removes credential `name`; fenced like `save` under a lock.
     pub fn delete(&self, name: &str) -> Result<Credential, StoreError> {
+        self.ensure_key()?;
         let (cred, _) = self.load(name)?;
         let name = name.to_string();
         self.run(|s| async move {
@@ -249,6 +269,7 @@ impl EtcdBackend {
 
     /// Takes the fleet-wide lock on `name` (see [`FleetLock`]).
     pub fn lock(&self, name: &str, timeout: Duration) -> Result<FleetLock, StoreError> {
+        self.ensure_key()?;
         FleetLock::acquire(
             Arc::clone(&self.shared),
             Arc::clone(&self.bridge),
@@ -266,6 +287,7 @@ impl EtcdBackend {
     /// Re-seals every value under `new`, in one transaction that holds only
     /// if nothing changed since it was read. Returns how many credentials.
     pub fn rekey(&self, new: FleetKey) -> Result<usize, StoreError> {
+        self.ensure_key()?;
         self.run(|s| async move {
             let all = s.gateway.range(s.prefix.as_bytes(), true, false).await?;
             let mut compare = Vec::new();
@@ -278,7 +300,14 @@ impl EtcdBackend {
                 puts.push(json!({"request_put": {"key": b64(&kv.key), "value": b64(&sealed)}}));
                 creds += usize::from(kv.key.starts_with(&s.path("cred/")));
             }
-            let (ok, _) = s.gateway.txn(compare, puts, vec![]).await?;
+            let (ok, _) = s.gateway.txn(compare, puts, vec![]).await.map_err(|e| match e {
+                // One transaction keeps the fleet readable at every instant,
+                // and etcd bounds its size (--max-txn-ops, default 128).
+                StoreError::Etcd(m) if m.contains("too many operations") => StoreError::Etcd(format!(
+                    "{m}: a re-key is one transaction of one write per value; start etcd with a larger --max-txn-ops for it"
+                )),
+                e => e,
+            })?;
             if !ok {
                 return Err(StoreError::Etcd(
                     "a value changed while re-keying; nothing was re-keyed, run it again".into(),
