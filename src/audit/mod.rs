@@ -52,6 +52,9 @@ pub enum Event {
     TokenExchanged,
     /// A child token was revoked (RFC 7009) when its command ended.
     ChildTokenRevoked,
+    FleetPushed,
+    FleetPulled,
+    FleetRekeyed,
 }
 
 impl Event {
@@ -70,7 +73,7 @@ impl Event {
     }
 }
 
-const EVENT_NAMES: [&str; 20] = [
+const EVENT_NAMES: [&str; 23] = [
     "credential_loaded",
     "credential_added",
     "refresh_attempted",
@@ -91,6 +94,9 @@ const EVENT_NAMES: [&str; 20] = [
     "secret_read",
     "token_exchanged",
     "child_token_revoked",
+    "fleet_pushed",
+    "fleet_pulled",
+    "fleet_rekeyed",
 ];
 
 /// Who did it.
@@ -150,6 +156,10 @@ pub struct AuditRecord {
     /// The token a child token was exchanged from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_fingerprint: Option<Fingerprint>,
+    /// In a fleet (`store = "etcd"`), the host that did it: each host keeps
+    /// its own trail, and records name their host wherever they end up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 impl AuditRecord {
@@ -173,6 +183,7 @@ impl AuditRecord {
             caller: None,
             audience: None,
             parent_fingerprint: None,
+            host: None,
         }
     }
 
@@ -231,13 +242,25 @@ impl AuditRecord {
 #[derive(Clone, Debug)]
 pub struct AuditLog {
     path: PathBuf,
+    /// The fleet host name, read from config.toml at the first write.
+    host: std::sync::Arc<std::sync::OnceLock<Option<String>>>,
 }
 
 impl AuditLog {
     pub fn new(home: &Path) -> Self {
         AuditLog {
             path: home.join("audit.jsonl"),
+            host: Default::default(),
         }
+    }
+
+    fn host(&self) -> Option<String> {
+        self.host
+            .get_or_init(|| {
+                let home = self.path.parent()?;
+                crate::store::fleet_host(&crate::store::Config::load(home).ok()?)
+            })
+            .clone()
     }
 
     pub fn path(&self) -> &Path {
@@ -256,7 +279,14 @@ impl AuditLog {
     /// line with one `write` on an `O_APPEND` descriptor, so the chain stays
     /// one chain and lines never interleave.
     pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
-        let json = serde_json::to_vec(record).map_err(|e| StoreError::Config {
+        let encoded = match (&record.host, self.host()) {
+            (None, Some(host)) => serde_json::to_vec(&AuditRecord {
+                host: Some(host),
+                ..record.clone()
+            }),
+            _ => serde_json::to_vec(record),
+        };
+        let json = encoded.map_err(|e| StoreError::Config {
             path: self.path.clone(),
             reason: format!("an audit record could not be encoded: {e}"),
         })?;

@@ -6,6 +6,7 @@ mod check;
 mod daemon;
 mod docs_cmd;
 mod exec;
+mod fleet;
 mod git_credential;
 mod key_cmds;
 mod lifecycle_cmds;
@@ -175,6 +176,11 @@ pub enum Command {
     Trust { path: Option<PathBuf> },
     /// Forget the trust given to a .credtop.toml.
     Untrust { path: Option<PathBuf> },
+    /// Hosts sharing credentials through etcd (`store = "etcd"`).
+    Fleet {
+        #[command(subcommand)]
+        command: FleetCommand,
+    },
     /// The dashboard on a throwaway home whose credentials a token endpoint
     /// inside this process refreshes live; nothing of yours is read or touched.
     Demo,
@@ -228,6 +234,26 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Write a new fleet key (base64 of 32 random bytes) to PATH, 0600.
+    Keygen { path: PathBuf },
+    /// Re-seal every value in the cluster under the key in NEW_KEY_FILE.
+    Rekey { new_key_file: PathBuf },
+    /// Move this home's credential files into the cluster.
+    Push {
+        /// Replace credentials the cluster already has.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Copy the cluster's credentials into this home's files.
+    Pull {
+        /// Replace local files that already exist.
+        #[arg(long)]
+        overwrite: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum McpCommand {
     /// Every configured server, its config file, and the state of each
     /// variable it references: set, unset, defaulted or supplied by credtop.
@@ -269,7 +295,7 @@ impl From<crate::store::StoreError> for Failure {
         let code = match &e {
             NotFound { .. } => exit::NOT_FOUND,
             InvalidName(_) => exit::USAGE,
-            LockTimeout { .. } => exit::TRANSIENT,
+            LockTimeout { .. } | StoreUnavailable { .. } | Fenced { .. } => exit::TRANSIENT,
             _ => exit::ERROR,
         };
         Failure::new(code, e.to_string())
@@ -418,5 +444,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
                 audit_cmd::run(ctx, json, &query)
             }
         }
+        Command::Fleet { command } => match command {
+            FleetCommand::Keygen { path } => fleet::keygen(&path),
+            FleetCommand::Rekey { new_key_file } => fleet::rekey(ctx, &new_key_file),
+            FleetCommand::Push { overwrite } => fleet::push(ctx, overwrite),
+            FleetCommand::Pull { overwrite } => fleet::pull(ctx, overwrite),
+        },
     }
 }

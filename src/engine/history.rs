@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::Actor;
 use crate::model::{FailureKind, Name};
-use crate::store::{StoreError, ensure_private_dir, open_append_0600, read_private, write_atomic};
+use crate::store::{
+    StoreError, ensure_private_dir, fleet_docs, open_append_0600, read_private, write_atomic,
+};
 
 /// Attempts kept when the file is trimmed.
 pub const KEEP: usize = 50;
@@ -37,9 +39,13 @@ fn path(home: &Path, name: &Name) -> PathBuf {
 /// Appends one attempt.
 pub fn record(home: &Path, name: &str, attempt: &Attempt) -> Result<(), StoreError> {
     let parsed = Name::parse(name).map_err(StoreError::InvalidName)?;
+    let mut line = serde_json::to_vec(attempt).expect("attempts serialize");
+    // In a fleet every host's attempts go to one shared history.
+    if let Some(fleet) = fleet_docs(home) {
+        return fleet?.append_doc_line("history", name, &line, KEEP);
+    }
     ensure_private_dir(&home.join("history"))?;
     let path = path(home, &parsed);
-    let mut line = serde_json::to_vec(attempt).expect("attempts serialize");
     line.push(b'\n');
     let mut file = open_append_0600(&path)?;
     file.write_all(&line)
@@ -61,10 +67,16 @@ pub fn record(home: &Path, name: &str, attempt: &Attempt) -> Result<(), StoreErr
 /// The last `n` attempts, newest first. A missing or unreadable file is an
 /// empty history; a torn last line (a writer killed mid-append) is skipped.
 pub fn last(home: &Path, name: &str, n: usize) -> Vec<Attempt> {
-    let Some(bytes) = Name::parse(name)
-        .ok()
-        .and_then(|name| read_private(&path(home, &name)).ok())
-    else {
+    let read = match fleet_docs(home) {
+        Some(_) if Name::parse(name).is_err() => return Vec::new(),
+        Some(fleet) => fleet
+            .and_then(|f| f.read_doc("history", name))
+            .map(Option::unwrap_or_default),
+        None => Name::parse(name)
+            .map_err(StoreError::InvalidName)
+            .and_then(|n| read_private(&path(home, &n))),
+    };
+    let Ok(bytes) = read else {
         return Vec::new();
     };
     bytes
@@ -77,8 +89,16 @@ pub fn last(home: &Path, name: &str, n: usize) -> Vec<Attempt> {
 
 /// Forgets a credential's history (it was revoked or logged out).
 pub fn forget(home: &Path, name: &str) {
-    if let Ok(name) = Name::parse(name) {
-        let _ = std::fs::remove_file(path(home, &name));
+    let Ok(parsed) = Name::parse(name) else {
+        return;
+    };
+    match fleet_docs(home) {
+        Some(fleet) => {
+            let _ = fleet.and_then(|f| f.remove_doc("history", name));
+        }
+        None => {
+            let _ = std::fs::remove_file(path(home, &parsed));
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Credential, FailureKind, Fingerprint, Name, Status};
-use crate::store::{StoreError, ensure_private_dir, read_private, write_atomic};
+use crate::store::{StoreError, ensure_private_dir, fleet_docs, read_private, write_atomic};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LaneState {
@@ -47,23 +47,44 @@ fn path(home: &Path, name: &Name) -> PathBuf {
     dir(home).join(name.file_name(".json"))
 }
 
+/// In a fleet, lane states are shared (a grant revoked is revoked for every
+/// host): they live beside the credentials in etcd, never in local files.
 pub fn load(home: &Path, name: &str) -> Option<LaneState> {
-    let bytes = read_private(&path(home, &Name::parse(name).ok()?)).ok()?;
+    let parsed = Name::parse(name).ok()?;
+    let bytes = match fleet_docs(home) {
+        Some(fleet) => fleet.ok()?.read_doc("state", name).ok()??,
+        None => read_private(&path(home, &parsed)).ok()?,
+    };
     serde_json::from_slice(&bytes).ok()
 }
 
 pub fn save(home: &Path, name: &str, state: &LaneState) -> Result<(), StoreError> {
-    let name = Name::parse(name).map_err(StoreError::InvalidName)?;
+    let parsed = Name::parse(name).map_err(StoreError::InvalidName)?;
+    let bytes = serde_json::to_vec_pretty(state).expect("lane state serializes");
+    if let Some(fleet) = fleet_docs(home) {
+        return fleet?.write_doc("state", name, &bytes);
+    }
     ensure_private_dir(&dir(home))?;
-    write_atomic(
-        &path(home, &name),
-        &serde_json::to_vec_pretty(state).expect("lane state serializes"),
-    )
+    write_atomic(&path(home, &parsed), &bytes)
 }
 
 pub fn clear(home: &Path, name: &str) {
-    if let Ok(name) = Name::parse(name) {
-        let _ = std::fs::remove_file(path(home, &name));
+    let Ok(parsed) = Name::parse(name) else {
+        return;
+    };
+    match fleet_docs(home) {
+        Some(Ok(fleet)) => {
+            // Only when there is one: a refresh clears the lane every time.
+            if fleet.read_doc("state", name).ok().flatten().is_some()
+                && let Err(e) = fleet.remove_doc("state", name)
+            {
+                tracing::warn!(error = %e, credential = %name, "lane state not cleared");
+            }
+        }
+        Some(Err(e)) => tracing::warn!(error = %e, credential = %name, "lane state not cleared"),
+        None => {
+            let _ = std::fs::remove_file(path(home, &parsed));
+        }
     }
 }
 

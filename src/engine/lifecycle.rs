@@ -32,7 +32,12 @@ impl LifecycleError {
     pub fn kind(&self) -> FailureKind {
         match self {
             LifecycleError::OAuth(e) => e.kind,
-            LifecycleError::Store(StoreError::LockTimeout { .. }) => FailureKind::Transient,
+            LifecycleError::Store(StoreError::StoreUnavailable { .. }) => {
+                FailureKind::StoreUnavailable
+            }
+            LifecycleError::Store(StoreError::LockTimeout { .. } | StoreError::Fenced { .. }) => {
+                FailureKind::Transient
+            }
             LifecycleError::Store(_)
             | LifecycleError::SameSecret
             | LifecycleError::AlreadyExists { .. } => FailureKind::ConfigError,
@@ -165,6 +170,15 @@ impl Lifecycle {
             .map_err(LifecycleError::from)
     }
 
+    async fn lock_and_load(
+        &self,
+        name: &str,
+    ) -> Result<(CredentialLock, Credential), LifecycleError> {
+        let lock = self.lock(name).await?;
+        let cred = self.store.load(name)?;
+        Ok((lock, cred))
+    }
+
     /// Refreshes credential `name`, single-flight across processes: take the
     /// lock, re-read the credential under it, refresh only if still needed,
     /// and persist the new tokens (a rotated refresh token above all) before
@@ -175,8 +189,22 @@ impl Lifecycle {
         name: &str,
         mode: RefreshMode,
     ) -> Result<RefreshOutcome, LifecycleError> {
-        let lock = self.lock(name).await?;
-        let cred = self.store.load(name)?;
+        let (lock, cred) = match self.lock_and_load(name).await {
+            Ok(found) => found,
+            Err(e) => {
+                // A fleet whose cluster is gone is a failed refresh, said
+                // and audited like any other (the engine backs off).
+                if e.kind() == FailureKind::StoreUnavailable {
+                    self.audit.record(
+                        self.record(Event::RefreshFailed, Outcome::Failed)
+                            .named(name)
+                            .kind(e.kind())
+                            .detail(e.to_string()),
+                    );
+                }
+                return Err(e);
+            }
+        };
         let refresh_at = self.providers.refresh_at(&cred.provider);
         if mode == RefreshMode::IfNeeded
             && matches!(cred.zone(Utc::now(), refresh_at), Zone::Safe | Zone::None)

@@ -80,6 +80,11 @@ pub enum EngineEvent {
         name: String,
         change: &'static str,
     },
+    /// In a fleet: another host refreshed (or replaced) `name`.
+    RefreshedElsewhere {
+        name: String,
+        host: String,
+    },
     Stopped,
 }
 
@@ -144,6 +149,7 @@ impl Engine {
         let _watcher = super::watch::watch_store(self.lc.home(), changes.clone())
             .inspect_err(|e| tracing::warn!(error = %e, "store watch unavailable; external changes need a restart"))
             .ok();
+        let _fleet_watch = super::watch::watch_fleet(self.lc.store(), changes.clone());
         self.reload(true);
         let mut tasks: JoinSet<Finished> = JoinSet::new();
         // Which credential each task refreshes, so that a task that panicked
@@ -299,6 +305,7 @@ impl Engine {
             Ok(outcome) => {
                 let refreshed = matches!(outcome, RefreshOutcome::Refreshed(_));
                 let cred = outcome.credential().clone();
+                let changed = lane.fingerprint != cred.secret.fingerprint();
                 lane.failures = 0;
                 lane.paused = false;
                 if refreshed {
@@ -307,6 +314,13 @@ impl Engine {
                         latency,
                         expires_at: cred.expires_at,
                     });
+                } else if let Some(host) = changed
+                    .then(|| self.lc.store().load_written(&name).ok())
+                    .flatten()
+                    .and_then(|(_, w)| self.other_host(w))
+                {
+                    // Another host of the fleet was first at this due point.
+                    self.refreshed_elsewhere(&cred, host);
                 } else {
                     self.emit(EngineEvent::RefreshNotNeeded { name: name.clone() });
                 }
@@ -585,11 +599,16 @@ impl Engine {
             if self.lanes.get(name).is_some_and(|l| l.in_flight) {
                 continue;
             }
-            match self.lc.store().load(name) {
-                Ok(cred) if cred.source.is_owned() => {
+            match self.lc.store().load_written(name) {
+                Ok((cred, written)) if cred.source.is_owned() => {
                     let change = match self.lanes.get(name) {
                         None => Some("added"),
                         Some(l) if l.fingerprint != cred.secret.fingerprint() => {
+                            if let Some(host) = self.other_host(written) {
+                                self.refreshed_elsewhere(&cred, host);
+                                self.track(&cred);
+                                continue;
+                            }
                             let fp = cred.secret.fingerprint().0;
                             let ours = known_writes
                                 .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
@@ -614,6 +633,27 @@ impl Engine {
                 Err(e) => tracing::warn!(credential = %name, problem = %e, "unreadable credential"),
             }
         }
+    }
+
+    /// The host that wrote a fleet value, when it is not this one.
+    fn other_host(&self, written: Option<crate::store::Written>) -> Option<String> {
+        let ours = self.lc.store().fleet()?.host().to_string();
+        written.map(|w| w.host).filter(|h| *h != ours)
+    }
+
+    /// Another host of the fleet refreshed (or replaced) `cred`: said on
+    /// screen and in this host's trail, as what it is rather than as a
+    /// change "outside credtop".
+    fn refreshed_elsewhere(&self, cred: &Credential, host: String) {
+        self.lc.audit().record(
+            AuditRecord::new(Event::ExternalChange, self.actor(), Outcome::Info)
+                .about(cred)
+                .detail(format!("refreshed by {host} (fleet); picked up live")),
+        );
+        self.emit(EngineEvent::RefreshedElsewhere {
+            name: cred.name.clone(),
+            host,
+        });
     }
 
     fn external_change(&self, name: &str, cred: Option<&Credential>, change: &'static str) {

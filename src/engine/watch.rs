@@ -60,6 +60,36 @@ impl Changes {
     }
 }
 
+impl Changes {
+    /// A change the fleet's etcd watch saw, noted like a file's.
+    fn note_fleet(&self, change: crate::store::FleetChange) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        match change {
+            crate::store::FleetChange::Changed(name) => {
+                pending.names.insert(name);
+            }
+            crate::store::FleetChange::Rescan => pending.rescan = true,
+        }
+        if pending.names.len() > MAX_PENDING {
+            pending.names.clear();
+            pending.rescan = true;
+        }
+        drop(pending);
+        self.wake.notify_one();
+    }
+}
+
+/// With `store = "etcd"`, a watch on the fleet's credentials: a refresh on
+/// any host reaches this engine within moments. Keep it alive as long as
+/// changes are wanted.
+pub fn watch_fleet(
+    store: &crate::store::Store,
+    changes: Changes,
+) -> Option<crate::store::FleetWatch> {
+    let fleet = store.fleet()?;
+    Some(fleet.watch(Box::new(move |c| changes.note_fleet(c))))
+}
+
 /// `oauth/acme.json`, `keys/openai.json`, `state/acme.json` → the name;
 /// temp files of atomic writes (`.acme.json.tmp.…`) → None.
 fn credential_name(path: &Path) -> Option<String> {

@@ -24,6 +24,9 @@ pub enum FailureKind {
     /// Our side is wrong: `invalid_client`, an unknown provider, a bad
     /// providers.toml.
     ConfigError,
+    /// A fleet's etcd cluster did not answer (no member reachable within
+    /// the call's budget). Nothing falls back to local files.
+    StoreUnavailable,
 }
 
 impl FailureKind {
@@ -36,13 +39,17 @@ impl FailureKind {
             FailureKind::Transient => "transient",
             FailureKind::AccessDenied => "access_denied",
             FailureKind::ConfigError => "config_error",
+            FailureKind::StoreUnavailable => "store_unavailable",
         }
     }
 
     /// Whether trying the same thing again later can succeed without the
     /// operator doing anything.
     pub fn is_retryable(self) -> bool {
-        matches!(self, FailureKind::RateLimited | FailureKind::Transient)
+        matches!(
+            self,
+            FailureKind::RateLimited | FailureKind::Transient | FailureKind::StoreUnavailable
+        )
     }
 }
 
@@ -89,7 +96,7 @@ impl Status {
             FailureKind::CredentialRevoked => Status::Revoked,
             FailureKind::ScopeInsufficient => Status::ScopeInsufficient,
             FailureKind::RateLimited => Status::RateLimited { retry_at },
-            FailureKind::Transient => Status::TransientError {
+            FailureKind::Transient | FailureKind::StoreUnavailable => Status::TransientError {
                 next_retry: retry_at,
             },
         }

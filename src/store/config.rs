@@ -1,5 +1,5 @@
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -14,6 +14,8 @@ pub enum Backend {
     File,
     /// The OS keyring (Secret Service, Keychain, Credential Manager).
     Keyring,
+    /// An etcd cluster shared by several hosts (the `[etcd]` table).
+    Etcd,
 }
 
 /// `$CREDTOP_HOME/config.toml`. Every key is optional.
@@ -31,6 +33,32 @@ pub struct Config {
     /// `credtop git-credential`: a host (as git names it, with its port
     /// when not the default) to a credential, e.g. `"github.com" = "github"`.
     pub git: BTreeMap<String, String>,
+    /// The fleet store, used with `store = "etcd"`.
+    pub etcd: Option<EtcdConfig>,
+}
+
+/// `[etcd]`: where a fleet keeps its shared credentials.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EtcdConfig {
+    /// Client URLs of the members, e.g. `["http://10.0.0.5:2379"]`.
+    pub endpoints: Vec<String>,
+    /// Every key credtop writes starts with this, e.g. `/credtop/team`.
+    pub prefix: String,
+    /// A 0600 file holding base64 of 32 random bytes: the AEAD key.
+    pub key_file: PathBuf,
+    /// This host's name in audit records and value metadata (default: the
+    /// system's host name).
+    pub host: Option<String>,
+    /// One request to one member gives up after this long (default 1000).
+    pub request_timeout_ms: Option<u64>,
+    /// A whole store call, all members and retries, gives up after this long
+    /// (default 8000): longer than an election, shorter than a caller's
+    /// patience.
+    pub call_budget_ms: Option<u64>,
+    /// The TTL of the lease behind a refresh lock (default 10 s); kept alive
+    /// while the holder works, lapsing this long after it dies.
+    pub lock_ttl_secs: Option<i64>,
 }
 
 /// Which other tools' credential files to read (read-only, always).
@@ -67,10 +95,19 @@ impl Config {
         let Some(text) = read_private_toml(&path)? else {
             return Ok(Config::default());
         };
-        toml::from_str(&text).map_err(|e| StoreError::Config {
+        let config: Config = toml::from_str(&text).map_err(|e| StoreError::Config {
             path: path.clone(),
             reason: toml_reason(&text, &e),
-        })
+        })?;
+        if config.store == Backend::Etcd && config.etcd.is_none() {
+            return Err(StoreError::Config {
+                path,
+                reason:
+                    "store = \"etcd\" needs an [etcd] table with endpoints, prefix and key_file"
+                        .into(),
+            });
+        }
+        Ok(config)
     }
 
     pub fn rotation_age_days(&self) -> i64 {
@@ -161,6 +198,20 @@ mod tests {
         assert!(!c.discover.source_enabled("claude"));
         assert!(c.discover.source_enabled("codex"));
         assert_eq!(c.mcp_env["GITHUB_TOKEN"], "oauth:github");
+    }
+
+    #[test]
+    fn etcd_table_parses_and_is_required() {
+        let c: Config = toml::from_str(
+            "store = \"etcd\"\n[etcd]\nendpoints = [\"http://127.0.0.1:2379\"]\nprefix = \"/credtop/team\"\nkey_file = \"/k\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.store, Backend::Etcd);
+        assert_eq!(c.etcd.unwrap().prefix, "/credtop/team");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "store = \"etcd\"\n").unwrap();
+        let err = Config::load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("[etcd]"), "{err}");
     }
 
     #[test]

@@ -67,6 +67,32 @@ pub enum StoreError {
     #[error("OS keyring: {0}")]
     Keyring(String),
 
+    #[error(
+        "store_unavailable: no etcd member answered ({endpoints}): {reason}. Nothing falls back to local files; bring a member back or fix [etcd] endpoints in config.toml"
+    )]
+    StoreUnavailable { endpoints: String, reason: String },
+
+    #[error("etcd refused the request: {0}")]
+    Etcd(String),
+
+    #[error(
+        "key mismatch: the fleet under {prefix} is encrypted with key {cluster_key}, but {key_file} holds key {local_key}; nothing was read or written. Install the fleet's key file on this host"
+    )]
+    KeyMismatch {
+        prefix: String,
+        key_file: PathBuf,
+        cluster_key: String,
+        local_key: String,
+    },
+
+    #[error("{path}: {reason}")]
+    FleetKey { path: PathBuf, reason: String },
+
+    #[error(
+        "{name}: the write was refused because another host refreshed it after this host's lock lapsed; the newer credential stays"
+    )]
+    Fenced { name: String },
+
     #[error("{path}: {reason}")]
     Config { path: PathBuf, reason: String },
 
@@ -92,8 +118,16 @@ impl StoreError {
             | Malformed { path, .. }
             | LockTimeout { path, .. }
             | Config { path, .. }
+            | FleetKey { path, .. }
             | Io { path, .. } => Some(path),
-            NotFound { .. } | InvalidName(_) | KeyringUnavailable { .. } | Keyring(_) => None,
+            NotFound { .. }
+            | InvalidName(_)
+            | KeyringUnavailable { .. }
+            | Keyring(_)
+            | StoreUnavailable { .. }
+            | Etcd(_)
+            | KeyMismatch { .. }
+            | Fenced { .. } => None,
         }
     }
 

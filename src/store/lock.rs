@@ -12,6 +12,10 @@ use crate::model::Name;
 pub struct CredentialLock {
     _file: File,
     name: String,
+    /// With `store = "etcd"`: the fleet-wide lock, taken after the local
+    /// one (which keeps this host's own callers in line without a round
+    /// trip each) and released before it.
+    fleet: Option<super::etcd::FleetLock>,
 }
 
 impl CredentialLock {
@@ -28,6 +32,7 @@ impl CredentialLock {
                     return Ok(CredentialLock {
                         _file: file,
                         name: name.to_string(),
+                        fleet: None,
                     });
                 }
                 Err(TryLockError::WouldBlock) => {}
@@ -44,6 +49,16 @@ impl CredentialLock {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    pub(super) fn with_fleet(mut self, fleet: super::etcd::FleetLock) -> Self {
+        self.fleet = Some(fleet);
+        self
+    }
+
+    /// The fleet lock under this one, with `store = "etcd"`.
+    pub fn fleet(&self) -> Option<&super::etcd::FleetLock> {
+        self.fleet.as_ref()
     }
 }
 

@@ -13,6 +13,7 @@
 mod atomic;
 mod config;
 mod error;
+mod etcd;
 mod file;
 mod home;
 mod keyring;
@@ -24,8 +25,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use atomic::write_atomic;
-pub use config::{Backend, Config, DiscoverConfig, read_private_toml, toml_reason};
+pub use config::{Backend, Config, DiscoverConfig, EtcdConfig, read_private_toml, toml_reason};
 pub use error::StoreError;
+pub use etcd::{
+    EtcdBackend, FleetChange, FleetKey, FleetLock, FleetWatch, Written, fleet_docs, fleet_host,
+};
 pub use home::{create_file_0600, default_home, ensure_private_dir, resolve_home};
 pub use lock::CredentialLock;
 pub use secure::{
@@ -52,6 +56,9 @@ pub struct Store {
     home: PathBuf,
     config: Config,
     keyring: Option<KeyringBackend>,
+    /// With `store = "etcd"`, the only place credentials live: never a
+    /// local fallback that could race the fleet.
+    etcd: Option<std::sync::Arc<EtcdBackend>>,
 }
 
 impl Store {
@@ -60,18 +67,48 @@ impl Store {
     /// the keyring is unavailable rather than falling back to files.
     pub fn open(home: &Path) -> Result<Store, StoreError> {
         ensure_private_dir(home)?;
-        for sub in ["oauth", "keys", "locks"] {
+        let config = Config::load(home)?;
+        let subdirs: &[&str] = match config.store {
+            Backend::Etcd => &["locks"],
+            _ => &["oauth", "keys", "locks"],
+        };
+        for sub in subdirs {
             ensure_private_dir(&home.join(sub))?;
         }
-        let config = Config::load(home)?;
         let keyring = match config.store {
-            Backend::File => None,
             Backend::Keyring => Some(KeyringBackend::connect(home)?),
+            _ => None,
+        };
+        let etcd = match (&config.store, &config.etcd) {
+            (Backend::Etcd, Some(cfg)) => {
+                let backend = std::sync::Arc::new(EtcdBackend::connect(cfg, home)?);
+                etcd::register(home, &backend);
+                Some(backend)
+            }
+            _ => None,
         };
         Ok(Store {
             home: home.to_path_buf(),
             config,
             keyring,
+            etcd,
+        })
+    }
+
+    /// The plain file store of `home`, whatever config.toml chose: the
+    /// local side of `credtop fleet push` and `pull`.
+    pub fn open_files(home: &Path) -> Result<Store, StoreError> {
+        ensure_private_dir(home)?;
+        for sub in ["oauth", "keys", "locks"] {
+            ensure_private_dir(&home.join(sub))?;
+        }
+        let mut config = Config::load(home)?;
+        config.store = Backend::File;
+        Ok(Store {
+            home: home.to_path_buf(),
+            config,
+            keyring: None,
+            etcd: None,
         })
     }
 
@@ -110,8 +147,21 @@ impl Store {
     }
 
     pub fn load(&self, name: &str) -> Result<Credential, StoreError> {
+        self.load_written(name).map(|(c, _)| c)
+    }
+
+    /// Credential `name` and, in a fleet, which host wrote it when.
+    pub fn load_written(&self, name: &str) -> Result<(Credential, Option<Written>), StoreError> {
+        if let Some(etcd) = &self.etcd {
+            return etcd.load(name).map(|(c, w)| (c, Some(w)));
+        }
         let path = self.locate(name)?;
-        self.read_file(&path, name)
+        self.read_file(&path, name).map(|c| (c, None))
+    }
+
+    /// The fleet backend, with `store = "etcd"`.
+    pub fn fleet(&self) -> Option<&EtcdBackend> {
+        self.etcd.as_deref()
     }
 
     fn read_file(&self, path: &Path, name: &str) -> Result<Credential, StoreError> {
@@ -138,6 +188,21 @@ impl Store {
     /// Every credential in the store, and a problem for each unreadable file.
     pub fn list(&self) -> Listing {
         let mut listing = Listing::default();
+        if let Some(etcd) = &self.etcd {
+            match etcd.list() {
+                Ok(all) => {
+                    for item in all {
+                        match item {
+                            Ok((c, _)) => listing.credentials.push(c),
+                            Err(e) => listing.problems.push(e),
+                        }
+                    }
+                }
+                Err(e) => listing.problems.push(e),
+            }
+            listing.credentials.sort_by(|a, b| a.name.cmp(&b.name));
+            return listing;
+        }
         for dir in ["oauth", "keys"] {
             let dir = self.home.join(dir);
             let entries = match std::fs::read_dir(&dir) {
@@ -184,6 +249,9 @@ impl Store {
     /// the new one at every instant, never a torn mix.
     pub fn save(&self, cred: &Credential) -> Result<(), StoreError> {
         let name = Name::parse(&cred.name).map_err(StoreError::InvalidName)?;
+        if let Some(etcd) = &self.etcd {
+            return etcd.save(cred);
+        }
         let path = self.path_for(&name, cred.kind);
         let file = match &self.keyring {
             Some(kr) => {
@@ -198,6 +266,9 @@ impl Store {
     /// Removes credential `name` from the store (and the keyring). Returns
     /// the credential that was there.
     pub fn delete(&self, name: &str) -> Result<Credential, StoreError> {
+        if let Some(etcd) = &self.etcd {
+            return etcd.delete(name);
+        }
         let path = self.locate(name)?;
         let cred = self.read_file(&path, name)?;
         if let Some(kr) = &self.keyring {
@@ -212,7 +283,15 @@ impl Store {
     /// at most `timeout` for another process to let go.
     pub fn lock(&self, name: &str, timeout: Duration) -> Result<CredentialLock, StoreError> {
         let name = Name::parse(name).map_err(StoreError::InvalidName)?;
-        CredentialLock::acquire(&self.home.join("locks"), &name, timeout)
+        let started = std::time::Instant::now();
+        let local = CredentialLock::acquire(&self.home.join("locks"), &name, timeout)?;
+        match &self.etcd {
+            Some(etcd) => {
+                let left = timeout.saturating_sub(started.elapsed());
+                Ok(local.with_fleet(etcd.lock(name.as_str(), left)?))
+            }
+            None => Ok(local),
+        }
     }
 
     /// The source label of credentials from this store.

@@ -124,6 +124,10 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Option<Task> {
             });
             Some(Task::Reload)
         }
+        EngineEvent::RefreshedElsewhere { name, host } => {
+            done(app, name, true, format!("refreshed by {host}"));
+            Some(Task::Reload)
+        }
         EngineEvent::Warning { .. } | EngineEvent::ExternalChange { .. } => Some(Task::Reload),
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod authserver;
+pub mod etcd;
 pub mod fixtures;
 pub mod stub;
 pub mod tmux;
