@@ -26,3 +26,14 @@ if [[ -f $server/package-lock.json ]]; then
     touch "$server/node_modules"
   fi
 fi
+
+# The remote MCP server of the `mcp login` / `mcp connect` tests and the
+# SDK client that drives the bridge (issue 11), from its lock file.
+mcpserver=tests/mcpserver
+if [[ -f $mcpserver/package-lock.json ]]; then
+  if [[ ! -d $mcpserver/node_modules || $mcpserver/package-lock.json -nt $mcpserver/node_modules ]]; then
+    echo "test-deps: npm ci in $mcpserver" >&2
+    npm ci --prefix "$mcpserver" --no-audit --no-fund --loglevel=error
+    touch "$mcpserver/node_modules"
+  fi
+fi

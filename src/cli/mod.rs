@@ -7,6 +7,7 @@ mod keys;
 mod lifecycle_cmds;
 mod logout;
 mod mcp_cmd;
+mod mcp_remote;
 mod secret_input;
 mod status;
 mod token;
@@ -153,6 +154,24 @@ pub enum McpCommand {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Log in to a remote MCP server (RFC 9728 discovery, registration,
+    /// PKCE with the server as RFC 8707 resource); again with --scope to
+    /// widen the grant under the same name.
+    Login {
+        url: String,
+        /// The credential's name (default: from the URL's host and port).
+        #[arg(long)]
+        name: Option<String>,
+        /// Scopes to ask for, space-separated (default: what the server asks).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Only print the URL; do not open a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// Give up on the browser login after this many seconds.
+        #[arg(long, default_value_t = 300, value_name = "SECS")]
+        timeout: u64,
+    },
 }
 
 /// What a command ends with: an exit code, with what to say on stderr.
@@ -264,6 +283,22 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::List { json } => mcp_cmd::list(ctx, json),
             McpCommand::Check => mcp_cmd::check(ctx),
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
+            McpCommand::Login {
+                url,
+                name,
+                scope,
+                no_browser,
+                timeout,
+            } => mcp_remote::login(
+                ctx,
+                mcp_remote::McpLoginArgs {
+                    url,
+                    name,
+                    scope,
+                    no_browser,
+                    timeout,
+                },
+            ),
         },
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }

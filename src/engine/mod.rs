@@ -6,10 +6,12 @@ pub mod alert;
 pub mod history;
 pub mod lane;
 mod lifecycle;
+mod mcp_login;
 mod scheduler;
 mod watch;
 
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };
+pub use mcp_login::{McpLoginOptions, default_name as mcp_default_name, mcp_relogin};
 pub use scheduler::{Engine, EngineConfig, EngineEvent};

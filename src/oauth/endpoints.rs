@@ -30,6 +30,11 @@ pub struct Endpoints {
     pub extra_auth_params: Vec<(String, String)>,
     /// RFC 9207: the server puts `iss` in its authorization responses.
     pub iss_in_response: bool,
+    /// RFC 7591 dynamic registration, where the server offers it.
+    pub registration_url: Option<Url>,
+    /// RFC 9449 §5.1: the DPoP proof algorithms the server accepts.
+    pub dpop_algs: Vec<String>,
+    pub scopes_supported: Vec<String>,
 }
 
 /// The discovery fields credtop uses (RFC 8414 §2).
@@ -43,6 +48,12 @@ struct Metadata {
     introspection_endpoint: Option<String>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
+    #[serde(default)]
+    registration_endpoint: Option<String>,
+    #[serde(default)]
+    dpop_signing_alg_values_supported: Vec<String>,
+    #[serde(default)]
+    scopes_supported: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -127,6 +138,9 @@ pub async fn resolve(
             })
             .unwrap_or_default(),
         iss_in_response: meta.authorization_response_iss_parameter_supported,
+        registration_url: url("registration_endpoint", meta.registration_endpoint.clone())?,
+        dpop_algs: meta.dpop_signing_alg_values_supported.clone(),
+        scopes_supported: meta.scopes_supported.clone(),
     })
 }
 
@@ -188,14 +202,23 @@ fn trim_slash(s: &str) -> &str {
 }
 
 /// RFC 8414 §3.1 inserts the well-known segment before the issuer's path;
-/// OpenID Connect Discovery §4 appends it.
+/// OpenID Connect Discovery §4 appends it. For an issuer with a path the
+/// MCP authorization spec also tries OpenID's with path insertion, before
+/// the appended form.
 fn discovery_urls(issuer: &Url) -> Vec<Url> {
     let path = trim_slash(issuer.path()).to_string();
     let mut rfc8414 = issuer.clone();
     rfc8414.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    let mut urls = vec![rfc8414];
+    if !path.is_empty() {
+        let mut inserted = issuer.clone();
+        inserted.set_path(&format!("/.well-known/openid-configuration{path}"));
+        urls.push(inserted);
+    }
     let mut oidc = issuer.clone();
     oidc.set_path(&format!("{path}/.well-known/openid-configuration"));
-    vec![rfc8414, oidc]
+    urls.push(oidc);
+    urls
 }
 
 fn read_cache(path: &Path, issuer: &str) -> Option<Metadata> {
@@ -232,6 +255,10 @@ mod tests {
         );
         assert_eq!(
             urls[1].as_str(),
+            "https://id.example.com/.well-known/openid-configuration/tenant"
+        );
+        assert_eq!(
+            urls[2].as_str(),
             "https://id.example.com/tenant/.well-known/openid-configuration"
         );
         let root = discovery_urls(&Url::parse("http://127.0.0.1:4000").unwrap());

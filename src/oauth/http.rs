@@ -140,6 +140,19 @@ impl HttpClient {
         Ok((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
     }
 
+    /// A request whose headers matter (`WWW-Authenticate` on a 401): status,
+    /// headers and the capped raw body.
+    pub async fn send_raw(
+        &self,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<(u16, http::HeaderMap, Vec<u8>), HttpError> {
+        let response = builder.send().await.map_err(|e| self.network(e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self.read_capped(response).await?;
+        Ok((status, headers, body))
+    }
+
     pub fn reqwest(&self) -> &reqwest::Client {
         &self.inner
     }

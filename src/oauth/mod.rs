@@ -3,6 +3,7 @@
 //! audit: `engine` ties those in.
 
 mod browser;
+pub mod challenge;
 pub mod client;
 mod device;
 pub mod endpoints;
@@ -10,6 +11,8 @@ mod error;
 pub mod http;
 mod login;
 pub mod provider;
+pub mod registration;
+pub mod resource;
 mod revoke;
 
 pub use browser::open as open_browser;

@@ -5,6 +5,8 @@
 //! - `oauth/<name>.json`: one OAuth credential each;
 //! - `keys/<name>.json`: API keys and PATs, one each;
 //! - `locks/<name>.lock`: the per-credential cross-process lock;
+//! - `mcp/servers/<name>.json`: the remote MCP server of credential `name`;
+//!   `mcp/clients/`: clients registered at their servers (RFC 7591);
 //! - `config.toml`, `providers.toml`, `audit.jsonl`, `logs/`.
 //!
 //! With `store = "keyring"` in config.toml the files keep only metadata and
@@ -17,6 +19,7 @@ mod file;
 mod home;
 mod keyring;
 mod lock;
+mod remote;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,6 +32,7 @@ pub use home::{
     read_private, resolve_home,
 };
 pub use lock::CredentialLock;
+pub use remote::{RemoteServer, load_remote, save_remote};
 
 use crate::model::{Credential, Kind, Source, validate_name};
 

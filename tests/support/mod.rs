@@ -4,6 +4,7 @@
 
 pub mod authserver;
 pub mod fixtures;
+pub mod mcpserver;
 pub mod stub;
 pub mod tmux;
 
