@@ -34,6 +34,7 @@ pub enum Event {
     Rotate,
     Revoke,
     ExternalChange,
+    McpSession,
 }
 
 impl Event {
@@ -43,7 +44,7 @@ impl Event {
     }
 }
 
-const EVENT_NAMES: [&str; 17] = [
+const EVENT_NAMES: [&str; 18] = [
     "credential_loaded",
     "credential_added",
     "refresh_attempted",
@@ -61,6 +62,7 @@ const EVENT_NAMES: [&str; 17] = [
     "rotate",
     "revoke",
     "external_change",
+    "mcp_session",
 ];
 
 /// Who did it.
@@ -108,6 +110,9 @@ pub struct AuditRecord {
     /// A short human sentence; built from typed errors, so never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// `mcp_session`: the bridge's client, parent process and counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<serde_json::Value>,
 }
 
 impl AuditRecord {
@@ -127,6 +132,7 @@ impl AuditRecord {
             old_fingerprint: None,
             latency_ms: None,
             detail: None,
+            session: None,
         }
     }
 
@@ -162,6 +168,11 @@ impl AuditRecord {
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn session(mut self, session: serde_json::Value) -> Self {
+        self.session = Some(session);
         self
     }
 

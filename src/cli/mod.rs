@@ -172,6 +172,19 @@ pub enum McpCommand {
         #[arg(long, default_value_t = 300, value_name = "SECS")]
         timeout: u64,
     },
+    /// An MCP server on stdio that forwards to the remote MCP server of
+    /// credential NAME (streamable HTTP), holding its token: for the
+    /// `command` of an MCP client's config.
+    Connect {
+        name: String,
+        /// On insufficient_scope, log in for the wider scope and retry.
+        #[arg(long)]
+        step_up: bool,
+        /// Give up on one request after this many seconds (default 300,
+        /// or $CREDTOP_MCP_TIMEOUT).
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+    },
 }
 
 /// What a command ends with: an exit code, with what to say on stderr.
@@ -299,6 +312,11 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
                     timeout,
                 },
             ),
+            McpCommand::Connect {
+                name,
+                step_up,
+                timeout,
+            } => mcp_remote::connect(ctx, &name, step_up, timeout),
         },
         Command::Audit { json, since } => audit_cmd::run(ctx, json, since.as_deref()),
     }

@@ -170,12 +170,36 @@ impl Lifecycle {
         name: &str,
         mode: RefreshMode,
     ) -> Result<RefreshOutcome, LifecycleError> {
+        self.refresh_unless(name, mode, None).await
+    }
+
+    /// A resource server refused access token `rejected` (401
+    /// `invalid_token`): refresh now, unless another process already
+    /// replaced that token while we waited for the lock (then four bridges
+    /// refused at once make one refresh, not four).
+    pub async fn refresh_rejected(
+        &self,
+        name: &str,
+        rejected: &crate::model::Fingerprint,
+    ) -> Result<RefreshOutcome, LifecycleError> {
+        self.refresh_unless(name, RefreshMode::IfNeeded, Some(rejected))
+            .await
+    }
+
+    async fn refresh_unless(
+        &self,
+        name: &str,
+        mode: RefreshMode,
+        rejected: Option<&crate::model::Fingerprint>,
+    ) -> Result<RefreshOutcome, LifecycleError> {
         let lock = self.lock(name).await?;
         let cred = self.store.load(name)?;
         let refresh_at = self.providers.refresh_at(&cred.provider);
-        if mode == RefreshMode::IfNeeded
-            && matches!(cred.zone(Utc::now(), refresh_at), Zone::Safe | Zone::None)
-        {
+        let still_good = match rejected {
+            Some(fp) => cred.secret.fingerprint() != *fp,
+            None => matches!(cred.zone(Utc::now(), refresh_at), Zone::Safe | Zone::None),
+        };
+        if mode == RefreshMode::IfNeeded && still_good {
             return Ok(RefreshOutcome::AlreadyFresh(cred));
         }
         // A paused lane (revoked, expired grant) is not retried on the way:

@@ -28,6 +28,7 @@ pub(super) fn provider_config(remote: &RemoteServer) -> ProviderConfig {
     ProviderConfig {
         issuer: Some(remote.issuer.clone()),
         client_id: Some(remote.client_id.clone()),
+        scopes: remote.scopes.clone(),
         resource: vec![remote.url.clone()],
         ..ProviderConfig::default()
     }
@@ -119,6 +120,7 @@ impl Lifecycle {
                 url: meta.resource.clone(),
                 issuer,
                 client_id,
+                scopes: cfg.scopes.clone(),
                 dpop: false,
             });
             Ok::<_, OAuthError>(tokens.into_credential(

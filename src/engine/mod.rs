@@ -6,6 +6,7 @@ pub mod alert;
 pub mod history;
 pub mod lane;
 mod lifecycle;
+mod mcp_bridge;
 mod mcp_login;
 mod scheduler;
 mod watch;
@@ -13,5 +14,6 @@ mod watch;
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };
+pub use mcp_bridge::BridgeTokens;
 pub use mcp_login::{McpLoginOptions, default_name as mcp_default_name, mcp_relogin};
 pub use scheduler::{Engine, EngineConfig, EngineEvent};

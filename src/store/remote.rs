@@ -17,6 +17,9 @@ pub struct RemoteServer {
     /// Its authorization server (RFC 9728 `authorization_servers`).
     pub issuer: String,
     pub client_id: String,
+    /// The scopes granted, asked for again by `credtop login NAME`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
     /// `true` when the tokens are DPoP-bound (RFC 9449).
     #[serde(default)]
     pub dpop: bool,

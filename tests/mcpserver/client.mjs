@@ -11,13 +11,15 @@
 //                 "endless": one call of the tool that never answers
 //   DURATION_MS   for "calls" (default 3000); PAUSE_MS between calls (200)
 //   CLIENT_NAME   the name this client gives in initialize
+//   EXTRA_ARGS    more arguments for `credtop mcp connect`, space-separated
+//   PID_FILE      where to write the bridge's pid once connected
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 const env = process.env;
 const transport = new StdioClientTransport({
   command: env.CREDTOP_BIN,
-  args: ['mcp', 'connect', env.NAME],
+  args: ['mcp', 'connect', env.NAME, ...(env.EXTRA_ARGS ? env.EXTRA_ARGS.split(' ') : [])],
   env: { CREDTOP_HOME: env.CREDTOP_HOME, PATH: env.PATH, ...passThrough() },
   stderr: 'inherit',
 });
@@ -55,6 +57,10 @@ async function call(name, args, timeout = 120_000) {
 
 try {
   await client.connect(transport);
+  if (env.PID_FILE) {
+    const fs = await import('node:fs');
+    fs.writeFileSync(env.PID_FILE, String(transport.pid));
+  }
   const script = env.SCRIPT || 'calls';
   if (script === 'calls') {
     const until = Date.now() + Number(env.DURATION_MS || 3000);

@@ -175,7 +175,10 @@ async function authenticate(req, res, next) {
 }
 
 function newServer() {
-  const server = new McpServer({ name: 'credtop-test-mcp', version: '1.0.0' });
+  const server = new McpServer(
+    { name: 'credtop-test-mcp', version: '1.0.0' },
+    { capabilities: { logging: {} } },
+  );
   server.registerTool(
     'read_note',
     { description: 'Read a note', inputSchema: { id: z.string() } },
