@@ -285,3 +285,48 @@ fn a_bridge_killed_mid_call_leaves_the_others_working() {
     }
     assert!(stored_tokens(home.path(), "notes").1.len() > 10);
 }
+
+#[test]
+fn dpop_bound_tokens_go_with_valid_proofs_and_nonce_challenges_are_answered() {
+    // Both servers demand their nonce (RFC 9449 §8, §9).
+    let server = McpServer::start(60, &[("DPOP_NONCE", "1")], &[("DPOP_NONCE", "1")]);
+    let home = logged_in(&server, "notes");
+    let cred: serde_json::Value = serde_json::from_str(&home.read("oauth/notes.json")).unwrap();
+    assert!(
+        cred["token_type"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("dpop")
+    );
+    let key_path = home.path().join("mcp/keys/notes.key");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&key_path).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let key = std::fs::read_to_string(&key_path).unwrap();
+
+    let summary = sdk_client(&home, "notes", &[("DURATION_MS", "1000")]);
+    assert_eq!(count(&summary, "failed"), 0, "{summary}");
+    let stats = server.stats();
+    assert!(count(&stats, "dpopProofsVerified") >= 3, "{stats}");
+    assert!(count(&stats, "dpopNonceChallenges") >= 1, "{stats}");
+    assert!(stats["tokenTypes"].get("Bearer").is_none(), "{stats}");
+
+    // The refresh is proven with the same key, nonce included.
+    let refreshed = home.credtop().args(["refresh", "notes"]).output().unwrap();
+    assert!(
+        refreshed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&refreshed.stderr)
+    );
+    let after = sdk_client(&home, "notes", &[("DURATION_MS", "300")]);
+    assert_eq!(count(&after, "failed"), 0, "{after}");
+
+    let status = home.credtop().args(["status", "--json"]).output().unwrap();
+    for text in [
+        home.read("audit.jsonl"),
+        String::from_utf8_lossy(&status.stdout).into_owned(),
+    ] {
+        assert!(!text.contains(key.trim()), "the DPoP key was shown");
+    }
+}

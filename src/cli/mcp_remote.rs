@@ -80,7 +80,7 @@ pub fn connect(
         step_up,
     };
     let prompt = Box::new(cli_prompt(remote.url.clone(), true));
-    let host = Arc::new(BridgeTokens::new(lc, name, remote, prompt));
+    let host = Arc::new(BridgeTokens::new(lc, name, remote, prompt)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

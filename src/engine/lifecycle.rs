@@ -150,6 +150,21 @@ impl Lifecycle {
         &self.http
     }
 
+    /// The HTTP client for credential `name`'s token requests: with its
+    /// DPoP key when its tokens are bound to one (RFC 9449 §5).
+    pub(super) fn http_for(&self, name: &str) -> Result<HttpClient, OAuthError> {
+        match crate::store::load_remote(&self.home, name) {
+            Ok(Some(remote)) if remote.dpop => match oauth::dpop::load(&self.home, name)? {
+                Some(key) => Ok(self.http.with_dpop(Arc::new(key))),
+                None => Err(OAuthError::config(format!(
+                    "the DPoP key of {name} is missing; log in again: `credtop mcp login {} --name {name}`",
+                    remote.url
+                ))),
+            },
+            _ => Ok(self.http.clone()),
+        }
+    }
+
     /// The cross-process lock, waited for off the async threads.
     async fn lock(&self, name: &str) -> Result<CredentialLock, LifecycleError> {
         let store = Arc::clone(&self.store);
@@ -237,8 +252,9 @@ impl Lifecycle {
         let started = Instant::now();
         let result = async {
             let (cfg, _, client) = self.provider(&cred.provider).await?;
+            let http = self.http_for(&cred.provider)?;
             let tokens =
-                oauth::refresh_grant(&client, &self.http, &refresh_token, &cfg.resource).await?;
+                oauth::refresh_grant(&client, &http, &refresh_token, &cfg.resource).await?;
             Ok::<_, OAuthError>(tokens.into_credential(
                 name,
                 &cred.provider,

@@ -3,6 +3,7 @@
 //! dashboard and `credtop token` caller (the credential's lock); step-up
 //! logins; and the session's `mcp_session` audit records.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -12,13 +13,15 @@ use super::mcp_login::{McpLoginOptions, mcp_relogin};
 use crate::audit::{Event, Outcome};
 use crate::mcp::bridge::{AccessToken, BridgeFailure, BridgeHost, SessionPhase, SessionReport};
 use crate::model::{FailureKind, Secret, Zone};
-use crate::oauth::LoginPrompt;
+use crate::oauth::dpop::{self, DpopKey};
+use crate::oauth::{LoginPrompt, OAuthError};
 use crate::store::RemoteServer;
 
 pub struct BridgeTokens {
     lc: Lifecycle,
     name: String,
     remote: RemoteServer,
+    dpop: Option<Arc<DpopKey>>,
     /// Shows a step-up login's URL (on stderr: stdout is the MCP channel).
     prompt: Box<dyn Fn(LoginPrompt) + Send + Sync>,
 }
@@ -29,12 +32,32 @@ impl BridgeTokens {
         name: &str,
         remote: RemoteServer,
         prompt: Box<dyn Fn(LoginPrompt) + Send + Sync>,
-    ) -> Self {
-        BridgeTokens {
+    ) -> Result<Self, LifecycleError> {
+        let dpop = if remote.dpop {
+            let key = dpop::load(lc.home(), name)?.ok_or_else(|| {
+                OAuthError::config(format!(
+                    "the DPoP key of {name} is missing; log in again: `{}`",
+                    mcp_relogin(&remote.url, name, None)
+                ))
+            })?;
+            Some(Arc::new(key))
+        } else {
+            None
+        };
+        Ok(BridgeTokens {
             lc,
             name: name.to_string(),
             remote,
+            dpop,
             prompt,
+        })
+    }
+
+    fn access(&self, secret: Secret, refreshed: bool) -> AccessToken {
+        AccessToken {
+            secret,
+            refreshed,
+            dpop: self.dpop.clone(),
         }
     }
 
@@ -49,12 +72,9 @@ impl BridgeTokens {
         }
     }
 
-    fn token_of(outcome: RefreshOutcome) -> AccessToken {
+    fn token_of(&self, outcome: RefreshOutcome) -> AccessToken {
         let refreshed = matches!(outcome, RefreshOutcome::Refreshed(_));
-        AccessToken {
-            secret: outcome.credential().secret.clone(),
-            refreshed,
-        }
+        self.access(outcome.credential().secret.clone(), refreshed)
     }
 }
 
@@ -70,18 +90,14 @@ impl BridgeHost for BridgeTokens {
         let refresh_at = self.lc.providers().refresh_at(&cred.provider);
         let zone = cred.zone(Utc::now(), refresh_at);
         if matches!(zone, Zone::Safe | Zone::None) {
-            return Ok(AccessToken {
-                secret: cred.secret,
-                refreshed: false,
-            });
+            return Ok(self.access(cred.secret, false));
         }
         match self.lc.refresh(&self.name, RefreshMode::IfNeeded).await {
-            Ok(outcome) => Ok(Self::token_of(outcome)),
+            Ok(outcome) => Ok(self.token_of(outcome)),
             // A passing failure in the danger zone: the token still works.
-            Err(e) if zone == Zone::Danger && e.kind().is_retryable() => Ok(AccessToken {
-                secret: cred.secret,
-                refreshed: false,
-            }),
+            Err(e) if zone == Zone::Danger && e.kind().is_retryable() => {
+                Ok(self.access(cred.secret, false))
+            }
             Err(e) => Err(self.failure(e)),
         }
     }
@@ -90,7 +106,7 @@ impl BridgeHost for BridgeTokens {
         self.lc
             .refresh_rejected(&self.name, &rejected.fingerprint())
             .await
-            .map(Self::token_of)
+            .map(|o| self.token_of(o))
             .map_err(|e| self.failure(e))
     }
 

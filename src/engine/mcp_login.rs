@@ -5,12 +5,13 @@
 //! credential, plus the server's record that makes refresh, revoke and the
 //! bridge work on it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::lifecycle::{Lifecycle, LifecycleError, LoginAttempt};
 use crate::model::{Credential, Secret};
 use crate::oauth::{
-    self, Endpoints, LoginPrompt, OAuthError, ProviderConfig, registration, resource,
+    self, Endpoints, LoginPrompt, OAuthError, ProviderConfig, dpop, registration, resource,
 };
 use crate::store::RemoteServer;
 
@@ -92,6 +93,7 @@ impl Lifecycle {
         };
         // Filled by a successful login, saved just before the credential.
         let record = std::sync::OnceLock::new();
+        let bound_key = std::sync::OnceLock::new();
         let obtain = async {
             let meta = resource::discover(self.http(), &url).await?;
             let issuer = meta.authorization_servers[0].clone();
@@ -106,10 +108,21 @@ impl Lifecycle {
             cfg.client_secret = client_secret;
             cfg.scopes = choose_scopes(opts, &meta, &endpoints, previous.as_ref());
             let client = oauth::build_client(&endpoints, &cfg)?;
+            // RFC 9449: bind the tokens to our key wherever the server can.
+            let key = match endpoints.dpop_algs.iter().any(|a| a == dpop::ALG) {
+                true => Some(Arc::new(
+                    dpop::load(self.home(), &name)?.unwrap_or_else(dpop::DpopKey::generate),
+                )),
+                false => None,
+            };
+            let http = match &key {
+                Some(k) => self.http().with_dpop(Arc::clone(k)),
+                None => self.http().clone(),
+            };
             let tokens = oauth::login_loopback(
                 client,
                 &endpoints,
-                self.http(),
+                &http,
                 &cfg.scopes,
                 &cfg.resource,
                 opts.timeout,
@@ -121,8 +134,11 @@ impl Lifecycle {
                 issuer,
                 client_id,
                 scopes: cfg.scopes.clone(),
-                dpop: false,
+                dpop: tokens.token_type.eq_ignore_ascii_case("dpop"),
             });
+            if let Some(k) = key {
+                let _ = bound_key.set(k);
+            }
             Ok::<_, OAuthError>(tokens.into_credential(
                 &name,
                 &name,
@@ -133,9 +149,15 @@ impl Lifecycle {
         };
         let home = self.home().to_path_buf();
         let (cred, _) = self
-            .complete_login(&attempt, obtain, || match record.get() {
-                Some(r) => crate::store::save_remote(&home, &name, r),
-                None => Ok(()),
+            .complete_login(&attempt, obtain, || {
+                // The key first: a record that says DPoP needs its key.
+                if let Some(k) = bound_key.get() {
+                    dpop::save(&home, &name, k)?;
+                }
+                match record.get() {
+                    Some(r) => crate::store::save_remote(&home, &name, r),
+                    None => Ok(()),
+                }
             })
             .await?;
         Ok(cred)

@@ -6,6 +6,7 @@ mod browser;
 pub mod challenge;
 pub mod client;
 mod device;
+pub mod dpop;
 pub mod endpoints;
 mod error;
 pub mod http;

@@ -108,7 +108,7 @@ async function verifyDpop(req, token, jkt) {
   const key = await jose.importJWK(header.jwk, 'ES256');
   const { payload } = await jose.jwtVerify(proof, key, { typ: 'dpop+jwt', maxTokenAge: '60s' });
   if ((await jose.calculateJwkThumbprint(header.jwk)) !== jkt) throw new Error('key mismatch');
-  const htu = `${origin}${req.path}`;
+  const htu = `${origin}${req.originalUrl.split('?')[0]}`;
   if (payload.htm !== req.method || payload.htu !== htu) throw new Error('htm/htu mismatch');
   const ath = crypto.createHash('sha256').update(token).digest('base64url');
   if (payload.ath !== ath) throw new Error('ath mismatch');

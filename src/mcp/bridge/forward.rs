@@ -60,7 +60,7 @@ async fn send<H: BridgeHost>(
     pending: &mut Vec<Value>,
 ) -> Result<(), BridgeFailure> {
     let mut token = shared.host.token().await?;
-    let (mut replaced, mut stepped_up) = (false, false);
+    let (mut replaced, mut stepped_up, mut nonce_retried) = (false, false, false);
     loop {
         count_refresh(shared, &token);
         hold_back(shared).await?;
@@ -70,6 +70,8 @@ async fn send<H: BridgeHost>(
         match status {
             200 => return pass_answer(shared, response, pending).await,
             202 => return Ok(()),
+            // RFC 9449 §9: the nonce came with this answer; send again.
+            401 if !nonce_retried && wants_nonce(response.headers()) => nonce_retried = true,
             401 if !replaced => {
                 replaced = true;
                 let fresh = shared.host.replace(&token.secret).await?;
@@ -97,6 +99,10 @@ async fn send<H: BridgeHost>(
     }
 }
 
+fn wants_nonce(headers: &http::HeaderMap) -> bool {
+    challenge::find_param(&challenge::parse_all(headers), "error") == Some("use_dpop_nonce")
+}
+
 fn count_refresh<H: BridgeHost>(shared: &Shared<H>, token: &AccessToken) {
     if token.refreshed {
         shared.refreshes.fetch_add(1, Ordering::Relaxed);
@@ -120,11 +126,29 @@ async fn hold_back<H: BridgeHost>(shared: &Shared<H>) -> Result<(), BridgeFailur
     }
 }
 
+/// Authorization (RFC 6750 §2.1, or RFC 9449 §7.1 with a fresh proof for
+/// this method and URL), the session and the protocol version.
 pub(super) async fn headers<H: BridgeHost>(
     shared: &Shared<H>,
     token: &AccessToken,
+    method: &str,
 ) -> Vec<(&'static str, String)> {
-    let mut h = vec![("authorization", format!("Bearer {}", token.secret.expose()))];
+    let mut h = match &token.dpop {
+        Some(key) => {
+            let nonce = shared.dpop_nonce.lock().await.clone();
+            let proof = key.proof(
+                method,
+                &shared.opts.url,
+                Some(&token.secret),
+                nonce.as_deref(),
+            );
+            vec![
+                ("authorization", format!("DPoP {}", token.secret.expose())),
+                ("dpop", proof),
+            ]
+        }
+        None => vec![("authorization", format!("Bearer {}", token.secret.expose()))],
+    };
     if let Some(id) = shared.session_id.lock().await.clone() {
         h.push((SESSION_HEADER, id));
     }
@@ -145,7 +169,7 @@ async fn post<H: BridgeHost>(
         .header(ACCEPT, "application/json, text/event-stream")
         .header(CONTENT_TYPE, "application/json")
         .body(serde_json::to_vec(message).expect("JSON serializes"));
-    for (k, v) in headers(shared, token).await {
+    for (k, v) in headers(shared, token, "POST").await {
         request = request.header(k, v);
     }
     request.send().await.map_err(network)
@@ -160,8 +184,16 @@ pub(super) fn network(e: reqwest::Error) -> BridgeFailure {
     BridgeFailure::transient(format!("{what}: {}", e.without_url()))
 }
 
-/// The session id comes with the answer to `initialize`.
-async fn note_session<H: BridgeHost>(shared: &Shared<H>, response: &reqwest::Response) {
+/// The session id comes with the answer to `initialize`; a DPoP nonce
+/// with any answer.
+pub(super) async fn note_session<H: BridgeHost>(shared: &Shared<H>, response: &reqwest::Response) {
+    if let Some(n) = response
+        .headers()
+        .get("dpop-nonce")
+        .and_then(|v| v.to_str().ok())
+    {
+        *shared.dpop_nonce.lock().await = Some(n.to_string());
+    }
     if let Some(id) = response
         .headers()
         .get(SESSION_HEADER)

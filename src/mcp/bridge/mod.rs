@@ -28,12 +28,15 @@ use url::Url;
 pub use failure::{BridgeFailure, CODE as ERROR_CODE};
 
 use crate::model::Secret;
+use crate::oauth::dpop::DpopKey;
 
 /// An access token for one request.
 pub struct AccessToken {
     pub secret: Secret,
     /// The engine refreshed it to answer this call.
     pub refreshed: bool,
+    /// The key the token is bound to (RFC 9449), proven on each request.
+    pub dpop: Option<Arc<DpopKey>>,
 }
 
 /// Where the bridge's session begins and ends, for its audit records.
@@ -95,6 +98,8 @@ struct Shared<H> {
     out: mpsc::UnboundedSender<Value>,
     session_id: Mutex<Option<String>>,
     protocol: Mutex<Option<String>>,
+    /// The resource server's latest DPoP nonce (RFC 9449 §9).
+    dpop_nonce: Mutex<Option<String>>,
     /// Until when the server asked us to hold back (429 Retry-After).
     rate_until: Mutex<Option<tokio::time::Instant>>,
     client: Mutex<Option<String>>,
@@ -147,6 +152,7 @@ pub async fn run<H: BridgeHost>(
         out: tx,
         session_id: Mutex::new(None),
         protocol: Mutex::new(None),
+        dpop_nonce: Mutex::new(None),
         rate_until: Mutex::new(None),
         client: Mutex::new(None),
         requests: AtomicU64::new(0),

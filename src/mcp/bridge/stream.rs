@@ -104,18 +104,20 @@ async fn open_get<H: BridgeHost>(
     last_event_id: Option<&str>,
 ) -> Result<Option<reqwest::Response>, BridgeFailure> {
     let mut token = shared.host.token().await?;
-    for retry in [false, true] {
+    // A nonce challenge and a rejected token each get one more try.
+    for retry in [false, true, true] {
         let mut request = shared
             .http
             .get(shared.opts.url.clone())
             .header(ACCEPT, "text/event-stream");
-        for (k, v) in forward::headers(shared, &token).await {
+        for (k, v) in forward::headers(shared, &token, "GET").await {
             request = request.header(k, v);
         }
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }
         let response = request.send().await.map_err(network)?;
+        forward::note_session(shared, &response).await;
         match response.status().as_u16() {
             200 => return Ok(Some(response)),
             401 if !retry => {
@@ -159,7 +161,7 @@ pub(super) async fn close_session<H: BridgeHost>(shared: &Shared<H>) {
         .http
         .delete(shared.opts.url.clone())
         .timeout(Duration::from_secs(5));
-    for (k, v) in forward::headers(shared, &token).await {
+    for (k, v) in forward::headers(shared, &token, "DELETE").await {
         request = request.header(k, v);
     }
     if let Err(e) = request.send().await {
