@@ -38,3 +38,14 @@ if ! command -v git >/dev/null || [[ ! -x $(git --exec-path 2>/dev/null)/git-htt
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends git >/dev/null
 fi
+
+# The remote MCP server of the `mcp login` / `mcp connect` tests and the
+# SDK client that drives the bridge (issue 11), from its lock file.
+mcpserver=tests/mcpserver
+if [[ -f $mcpserver/package-lock.json ]]; then
+  if [[ ! -d $mcpserver/node_modules || $mcpserver/package-lock.json -nt $mcpserver/node_modules ]]; then
+    echo "test-deps: npm ci in $mcpserver" >&2
+    npm ci --prefix "$mcpserver" --no-audit --no-fund --loglevel=error
+    touch "$mcpserver/node_modules"
+  fi
+fi

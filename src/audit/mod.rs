@@ -55,6 +55,7 @@ pub enum Event {
     FleetPushed,
     FleetPulled,
     FleetRekeyed,
+    McpSession,
 }
 
 impl Event {
@@ -73,7 +74,7 @@ impl Event {
     }
 }
 
-const EVENT_NAMES: [&str; 23] = [
+const EVENT_NAMES: [&str; 24] = [
     "credential_loaded",
     "credential_added",
     "refresh_attempted",
@@ -97,6 +98,7 @@ const EVENT_NAMES: [&str; 23] = [
     "fleet_pushed",
     "fleet_pulled",
     "fleet_rekeyed",
+    "mcp_session",
 ];
 
 /// Who did it.
@@ -160,6 +162,9 @@ pub struct AuditRecord {
     /// its own trail, and records name their host wherever they end up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// `mcp_session`: the bridge's client, parent process and counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<serde_json::Value>,
 }
 
 impl AuditRecord {
@@ -184,6 +189,7 @@ impl AuditRecord {
             audience: None,
             parent_fingerprint: None,
             host: None,
+            session: None,
         }
     }
 
@@ -219,6 +225,11 @@ impl AuditRecord {
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn session(mut self, session: serde_json::Value) -> Self {
+        self.session = Some(session);
         self
     }
 

@@ -12,6 +12,7 @@ mod key_cmds;
 mod lifecycle_cmds;
 mod logout;
 mod mcp_cmd;
+mod mcp_remote;
 mod secret_input;
 mod status;
 mod token;
@@ -272,6 +273,37 @@ pub enum McpCommand {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Log in to a remote MCP server (RFC 9728 discovery, registration,
+    /// PKCE with the server as RFC 8707 resource); again with --scope to
+    /// widen the grant under the same name.
+    Login {
+        url: String,
+        /// The credential's name (default: from the URL's host and port).
+        #[arg(long)]
+        name: Option<String>,
+        /// Scopes to ask for, space-separated (default: what the server asks).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Only print the URL; do not open a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// Give up on the browser login after this many seconds.
+        #[arg(long, default_value_t = 300, value_name = "SECS")]
+        timeout: u64,
+    },
+    /// An MCP server on stdio that forwards to the remote MCP server of
+    /// credential NAME (streamable HTTP), holding its token: for the
+    /// `command` of an MCP client's config.
+    Connect {
+        name: String,
+        /// On insufficient_scope, log in for the wider scope and retry.
+        #[arg(long)]
+        step_up: bool,
+        /// Give up on one request after this many seconds (default 300,
+        /// or $CREDTOP_MCP_TIMEOUT).
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+    },
 }
 
 /// What a command ends with: an exit code, with what to say on stderr.
@@ -386,6 +418,27 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
             McpCommand::List { json } => mcp_cmd::list(ctx, json),
             McpCommand::Check => mcp_cmd::check(ctx),
             McpCommand::Exec { server, args } => mcp_cmd::exec(ctx, &server, &args),
+            McpCommand::Login {
+                url,
+                name,
+                scope,
+                no_browser,
+                timeout,
+            } => mcp_remote::login(
+                ctx,
+                mcp_remote::McpLoginArgs {
+                    url,
+                    name,
+                    scope,
+                    no_browser,
+                    timeout,
+                },
+            ),
+            McpCommand::Connect {
+                name,
+                step_up,
+                timeout,
+            } => mcp_remote::connect(ctx, &name, step_up, timeout),
         },
         Command::Exec {
             name,

@@ -88,7 +88,7 @@ impl Lifecycle {
             scopes: req.scopes.as_deref(),
             audience: req.audience.as_deref(),
         };
-        let tokens = oauth::exchange_token(&endpoints, cfg, self.http(), &params)
+        let tokens = oauth::exchange_token(&endpoints, &cfg, self.http(), &params)
             .await
             .map_err(|e| self.refused(parent, req, e))?;
         let requested = req.scopes.clone().unwrap_or_else(|| parent.scopes.clone());

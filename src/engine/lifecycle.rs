@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::alert::{self, Alert};
 use super::{history, lane};
 use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
-use crate::model::{Credential, FailureKind, Kind, Zone, shell_quoted};
+use crate::model::{Credential, FailureKind, Kind, Zone};
 use crate::oauth::{
     self, Endpoints, HttpClient, LoginPrompt, OAuthClient, OAuthError, ProviderConfig, Providers,
     RemoteRevocation, RevokeScope,
@@ -77,6 +77,15 @@ pub struct LoginOptions {
     pub timeout: Duration,
 }
 
+/// What `complete_login` says about a login in its audit records.
+pub(super) struct LoginAttempt<'a> {
+    pub name: &'a str,
+    pub provider: &'a str,
+    pub detail: &'a str,
+    /// The command that tries again, for the failure's hint.
+    pub again: &'a str,
+}
+
 #[derive(Debug)]
 pub struct RevokeReport {
     pub credential: Credential,
@@ -143,21 +152,45 @@ impl Lifecycle {
         AuditRecord::new(event, self.actor, outcome)
     }
 
+    /// The provider `name` of providers.toml, or, for a credential made by
+    /// `credtop mcp login`, its remote MCP server's authorization server
+    /// (with the server's URL as the RFC 8707 resource).
+    pub(super) async fn provider(
+        &self,
+        name: &str,
+    ) -> Result<(ProviderConfig, Endpoints, OAuthClient), OAuthError> {
+        let cfg = match crate::store::load_remote(&self.home, name) {
+            Ok(Some(remote)) => super::mcp_login::provider_config(&remote),
+            Ok(None) => {
+                if let Some(e) = &self.providers_error {
+                    return Err(e.clone());
+                }
+                self.providers.require(name)?.clone()
+            }
+            Err(e) => return Err(OAuthError::config(e.to_string())),
+        };
+        let endpoints = oauth::resolve_endpoints(&self.home, name, &cfg, &self.http).await?;
+        let client = oauth::build_client(&endpoints, &cfg)?;
+        Ok((cfg, endpoints, client))
+    }
+
     pub(super) fn http(&self) -> &HttpClient {
         &self.http
     }
 
-    pub(super) async fn provider(
-        &self,
-        name: &str,
-    ) -> Result<(&ProviderConfig, Endpoints, OAuthClient), OAuthError> {
-        if let Some(e) = &self.providers_error {
-            return Err(e.clone());
+    /// The HTTP client for credential `name`'s token requests: with its
+    /// DPoP key when its tokens are bound to one (RFC 9449 §5).
+    pub(super) fn http_for(&self, name: &str) -> Result<HttpClient, OAuthError> {
+        match crate::store::load_remote(&self.home, name) {
+            Ok(Some(remote)) if remote.dpop => match oauth::dpop::load(&self.home, name)? {
+                Some(key) => Ok(self.http.with_dpop(Arc::new(key))),
+                None => Err(OAuthError::config(format!(
+                    "the DPoP key of {name} is missing; log in again: `credtop mcp login {} --name {name}`",
+                    remote.url
+                ))),
+            },
+            _ => Ok(self.http.clone()),
         }
-        let cfg = self.providers.require(name)?;
-        let endpoints = oauth::resolve_endpoints(&self.home, name, cfg, &self.http).await?;
-        let client = oauth::build_client(&endpoints, cfg)?;
-        Ok((cfg, endpoints, client))
     }
 
     /// The cross-process lock, waited for off the async threads.
@@ -189,6 +222,28 @@ impl Lifecycle {
         name: &str,
         mode: RefreshMode,
     ) -> Result<RefreshOutcome, LifecycleError> {
+        self.refresh_unless(name, mode, None).await
+    }
+
+    /// A resource server refused access token `rejected` (401
+    /// `invalid_token`): refresh now, unless another process already
+    /// replaced that token while we waited for the lock (then four bridges
+    /// refused at once make one refresh, not four).
+    pub async fn refresh_rejected(
+        &self,
+        name: &str,
+        rejected: &crate::model::Fingerprint,
+    ) -> Result<RefreshOutcome, LifecycleError> {
+        self.refresh_unless(name, RefreshMode::IfNeeded, Some(rejected))
+            .await
+    }
+
+    async fn refresh_unless(
+        &self,
+        name: &str,
+        mode: RefreshMode,
+        rejected: Option<&crate::model::Fingerprint>,
+    ) -> Result<RefreshOutcome, LifecycleError> {
         let (lock, cred) = match self.lock_and_load(name).await {
             Ok(found) => found,
             Err(e) => {
@@ -206,9 +261,11 @@ impl Lifecycle {
             }
         };
         let refresh_at = self.providers.refresh_at(&cred.provider);
-        if mode == RefreshMode::IfNeeded
-            && matches!(cred.zone(Utc::now(), refresh_at), Zone::Safe | Zone::None)
-        {
+        let still_good = match rejected {
+            Some(fp) => cred.secret.fingerprint() != *fp,
+            None => matches!(cred.zone(Utc::now(), refresh_at), Zone::Safe | Zone::None),
+        };
+        if mode == RefreshMode::IfNeeded && still_good {
             return Ok(RefreshOutcome::AlreadyFresh(cred));
         }
         // A paused lane (revoked, expired grant) is not retried on the way:
@@ -246,7 +303,9 @@ impl Lifecycle {
         let started = Instant::now();
         let result = async {
             let (cfg, _, client) = self.provider(&cred.provider).await?;
-            let tokens = oauth::refresh_grant(&client, &self.http, &refresh_token).await?;
+            let http = self.http_for(&cred.provider)?;
+            let tokens =
+                oauth::refresh_grant(&client, &http, &refresh_token, &cfg.resource).await?;
             Ok::<_, OAuthError>(tokens.into_credential(
                 name,
                 &cred.provider,
@@ -407,18 +466,21 @@ impl Lifecycle {
         prompt: &(dyn Fn(LoginPrompt) + Send + Sync),
     ) -> Result<(Credential, Option<Credential>), LifecycleError> {
         let name = opts.name.clone().unwrap_or_else(|| opts.provider.clone());
-        crate::model::validate_name(&name).map_err(StoreError::InvalidName)?;
-        self.audit.record(
-            self.record(Event::LoginStarted, Outcome::Info)
-                .named(&name)
-                .provider(&opts.provider)
-                .detail(if opts.device {
-                    "device flow"
-                } else {
-                    "browser, PKCE"
-                }),
-        );
-        let result = async {
+        let mut again = crate::model::relogin_command(&opts.provider, &name);
+        if opts.device {
+            again.push_str(" --device");
+        }
+        let attempt = LoginAttempt {
+            name: &name,
+            provider: &opts.provider,
+            detail: if opts.device {
+                "device flow"
+            } else {
+                "browser, PKCE"
+            },
+            again: &again,
+        };
+        let obtain = async {
             let (cfg, endpoints, client) = self.provider(&opts.provider).await?;
             let tokens = if opts.device {
                 oauth::login_device(&client, &endpoints, &self.http, &cfg.scopes, prompt).await?
@@ -441,33 +503,48 @@ impl Lifecycle {
                 None,
                 self.store.source(),
             ))
-        }
-        .await;
-        let cred = match result {
+        };
+        self.complete_login(&attempt, obtain, || Ok(())).await
+    }
+
+    /// The audited frame of every login: `login_started`, the grant
+    /// obtained by `obtain`, then under the credential's lock `before_save`
+    /// (what must be on disk before the credential is) and the atomic save,
+    /// or `login_failed` with the command to try again. Nothing is stored
+    /// when `obtain` fails.
+    pub(super) async fn complete_login(
+        &self,
+        attempt: &LoginAttempt<'_>,
+        obtain: impl std::future::Future<Output = Result<Credential, OAuthError>>,
+        before_save: impl FnOnce() -> Result<(), StoreError>,
+    ) -> Result<(Credential, Option<Credential>), LifecycleError> {
+        let name = attempt.name;
+        crate::model::validate_name(name).map_err(StoreError::InvalidName)?;
+        self.audit.record(
+            self.record(Event::LoginStarted, Outcome::Info)
+                .named(name)
+                .provider(attempt.provider)
+                .detail(attempt.detail),
+        );
+        let cred = match obtain.await {
             Ok(c) => c,
             Err(e) => {
-                let mut again = format!("credtop login {}", shell_quoted(&opts.provider));
-                if opts.name.as_deref().is_some_and(|n| n != opts.provider) {
-                    again.push_str(&format!(" --name {name}"));
-                }
-                if opts.device {
-                    again.push_str(" --device");
-                }
-                let e = e.with_hint(&again);
+                let e = e.with_hint(attempt.again);
                 self.audit.record(
                     self.record(Event::LoginFailed, Outcome::Failed)
-                        .named(&name)
-                        .provider(&opts.provider)
+                        .named(name)
+                        .provider(attempt.provider)
                         .kind(e.kind)
                         .detail(e.message.clone()),
                 );
                 return Err(e.into());
             }
         };
-        let _lock = self.lock(&name).await?;
-        let replaced = self.store.load(&name).ok();
+        let _lock = self.lock(name).await?;
+        let replaced = self.store.load(name).ok();
+        before_save()?;
         self.store.save(&cred)?;
-        lane::clear(&self.home, &name);
+        lane::clear(&self.home, name);
         self.audit
             .record(self.record(Event::LoginCompleted, Outcome::Ok).about(&cred));
         Ok((cred, replaced))
@@ -517,7 +594,7 @@ impl Lifecycle {
         }
         match self.provider(&cred.provider).await {
             Ok((cfg, endpoints, _)) => {
-                oauth::revoke_remote(&endpoints, cfg, &self.http, cred, scope).await
+                oauth::revoke_remote(&endpoints, &cfg, &self.http, cred, scope).await
             }
             Err(e) => RemoteRevocation::Failed(e),
         }

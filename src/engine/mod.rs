@@ -10,6 +10,8 @@ pub mod history;
 pub mod lane;
 mod lifecycle;
 mod logout;
+mod mcp_bridge;
+mod mcp_login;
 mod scheduler;
 mod supply;
 mod watch;
@@ -19,4 +21,6 @@ pub use exchange::{ChildToken, ExchangeError, ExchangeRequest};
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };
+pub use mcp_bridge::BridgeTokens;
+pub use mcp_login::{McpLoginOptions, default_name as mcp_default_name, mcp_relogin};
 pub use scheduler::{Engine, EngineConfig, EngineEvent};

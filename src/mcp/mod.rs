@@ -6,6 +6,7 @@
 //! started ([`command`], for `credtop mcp exec`), never when a config is
 //! loaded, so a token is never held longer than the spawn needs it.
 
+pub mod bridge;
 mod config;
 mod dotenv;
 mod exec;

@@ -148,15 +148,21 @@ impl Tokens {
 }
 
 /// The `refresh_token` grant (RFC 6749 §6).
+/// RFC 8707 §2.2: `resources` go on every refresh, so that the new access
+/// token stays bound to the same audience.
 pub async fn refresh_grant(
     client: &OAuthClient,
     http: &HttpClient,
     refresh_token: &Secret,
+    resources: &[String],
 ) -> Result<Tokens, OAuthError> {
     let issued_at = Utc::now();
     let rt = RefreshToken::new(refresh_token.expose().to_string());
-    let response = client
-        .exchange_refresh_token(&rt)
+    let mut request = client.exchange_refresh_token(&rt);
+    for r in resources {
+        request = request.add_extra_param("resource", r.clone());
+    }
+    let response = request
         .request_async(http)
         .await
         .map_err(|e| OAuthError::from_request(e, error_fields).redacting(refresh_token))?;

@@ -33,6 +33,11 @@ pub struct Endpoints {
     pub iss_in_response: bool,
     /// The metadata lists the RFC 8693 token-exchange grant.
     pub token_exchange: bool,
+    /// RFC 7591 dynamic registration, where the server offers it.
+    pub registration_url: Option<Url>,
+    /// RFC 9449 §5.1: the DPoP proof algorithms the server accepts.
+    pub dpop_algs: Vec<String>,
+    pub scopes_supported: Vec<String>,
 }
 
 /// The discovery fields credtop uses (RFC 8414 §2).
@@ -48,6 +53,11 @@ struct Metadata {
     authorization_response_iss_parameter_supported: bool,
     #[serde(default)]
     grant_types_supported: Vec<String>,
+    registration_endpoint: Option<String>,
+    #[serde(default)]
+    dpop_signing_alg_values_supported: Vec<String>,
+    #[serde(default)]
+    scopes_supported: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -140,6 +150,9 @@ pub async fn resolve(
             .grant_types_supported
             .iter()
             .any(|g| g == super::exchange::TOKEN_EXCHANGE_GRANT),
+        registration_url: url("registration_endpoint", meta.registration_endpoint.clone())?,
+        dpop_algs: meta.dpop_signing_alg_values_supported.clone(),
+        scopes_supported: meta.scopes_supported.clone(),
     })
 }
 
@@ -218,14 +231,23 @@ fn trim_slash(s: &str) -> &str {
 }
 
 /// RFC 8414 §3.1 inserts the well-known segment before the issuer's path;
-/// OpenID Connect Discovery §4 appends it.
+/// OpenID Connect Discovery §4 appends it. For an issuer with a path the
+/// MCP authorization spec also tries OpenID's with path insertion, before
+/// the appended form.
 fn discovery_urls(issuer: &Url) -> Vec<Url> {
     let path = trim_slash(issuer.path()).to_string();
     let mut rfc8414 = issuer.clone();
     rfc8414.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    let mut urls = vec![rfc8414];
+    if !path.is_empty() {
+        let mut inserted = issuer.clone();
+        inserted.set_path(&format!("/.well-known/openid-configuration{path}"));
+        urls.push(inserted);
+    }
     let mut oidc = issuer.clone();
     oidc.set_path(&format!("{path}/.well-known/openid-configuration"));
-    vec![rfc8414, oidc]
+    urls.push(oidc);
+    urls
 }
 
 fn read_cache(path: &Path, issuer: &str) -> Option<Metadata> {
@@ -262,6 +284,10 @@ mod tests {
         );
         assert_eq!(
             urls[1].as_str(),
+            "https://id.example.com/.well-known/openid-configuration/tenant"
+        );
+        assert_eq!(
+            urls[2].as_str(),
             "https://id.example.com/tenant/.well-known/openid-configuration"
         );
         let root = discovery_urls(&Url::parse("http://127.0.0.1:4000").unwrap());

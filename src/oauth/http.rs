@@ -9,12 +9,15 @@
 //!   2020 examples);
 //! - a 401/403 without an OAuth body but with `WWW-Authenticate` (RFC 6750).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use oauth2::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
+
+use super::dpop::DpopKey;
 
 /// Token responses are a few KiB; anything near this is not one.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -58,6 +61,10 @@ impl HttpError {
 pub struct HttpClient {
     inner: reqwest::Client,
     timeout: Duration,
+    /// RFC 9449: with a key, every request `oauth2` makes carries a DPoP
+    /// proof, and a `use_dpop_nonce` answer is retried once with the nonce.
+    dpop: Option<Arc<DpopKey>>,
+    dpop_nonce: Arc<Mutex<Option<String>>>,
 }
 
 impl HttpClient {
@@ -81,23 +88,31 @@ impl HttpClient {
             .user_agent(concat!("credtop/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("reqwest client builds");
-        HttpClient { inner, timeout }
+        HttpClient {
+            inner,
+            timeout,
+            dpop: None,
+            dpop_nonce: Arc::default(),
+        }
+    }
+
+    /// The same client, proving possession of `key` on every token request.
+    pub fn with_dpop(&self, key: Arc<DpopKey>) -> Self {
+        HttpClient {
+            dpop: Some(key),
+            dpop_nonce: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// One request as `oauth2` makes it, normalised on the way back.
     pub async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let (parts, body) = request.into_parts();
-        let mut builder = self
-            .inner
-            .request(parts.method, parts.uri.to_string())
-            .headers(parts.headers)
-            .body(body);
-        // GitHub answers form-encoded unless asked for JSON.
-        builder = builder.header(http::header::ACCEPT, "application/json");
-        let response = builder.send().await.map_err(|e| self.network(e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = self.read_capped(response).await?;
+        let (mut status, mut headers, mut body_in) = self.send_once(&parts, &body).await?;
+        // RFC 9449 §8: the server wants its nonce in the proof; once.
+        if self.dpop.is_some() && status.as_u16() == 400 && asks_for_nonce(&body_in) {
+            (status, headers, body_in) = self.send_once(&parts, &body).await?;
+        }
         let retry_at = headers
             .get(RETRY_AFTER)
             .and_then(|v| parse_retry_after(v, Utc::now()));
@@ -113,7 +128,34 @@ impl HttpClient {
                 retry_at,
             });
         }
-        Ok(normalise(status, &headers, body))
+        Ok(normalise(status, &headers, body_in))
+    }
+
+    async fn send_once(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+    ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>), HttpError> {
+        let mut builder = self
+            .inner
+            .request(parts.method.clone(), parts.uri.to_string())
+            .headers(parts.headers.clone())
+            .body(body.to_vec());
+        // GitHub answers form-encoded unless asked for JSON.
+        builder = builder.header(http::header::ACCEPT, "application/json");
+        if let (Some(key), Ok(url)) = (&self.dpop, url::Url::parse(&parts.uri.to_string())) {
+            let nonce = self.dpop_nonce.lock().expect("nonce lock").clone();
+            let proof = key.proof(parts.method.as_str(), &url, None, nonce.as_deref());
+            builder = builder.header("dpop", proof);
+        }
+        let response = builder.send().await.map_err(|e| self.network(e))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(n) = headers.get("dpop-nonce").and_then(|v| v.to_str().ok()) {
+            *self.dpop_nonce.lock().expect("nonce lock") = Some(n.to_string());
+        }
+        let body = self.read_capped(response).await?;
+        Ok((status, headers, body))
     }
 
     /// GET a JSON document (discovery metadata), same caps and timeouts.
@@ -138,6 +180,19 @@ impl HttpClient {
         let status = response.status().as_u16();
         let body = self.read_capped(response).await?;
         Ok((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+    }
+
+    /// A request whose headers matter (`WWW-Authenticate` on a 401): status,
+    /// headers and the capped raw body.
+    pub async fn send_raw(
+        &self,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<(u16, http::HeaderMap, Vec<u8>), HttpError> {
+        let response = builder.send().await.map_err(|e| self.network(e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self.read_capped(response).await?;
+        Ok((status, headers, body))
     }
 
     pub fn reqwest(&self) -> &reqwest::Client {
@@ -211,6 +266,10 @@ pub fn parse_retry_after(value: &HeaderValue, now: DateTime<Utc>) -> Option<Date
     DateTime::parse_from_rfc2822(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+fn asks_for_nonce(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body).is_ok_and(|v| v["error"] == "use_dpop_nonce")
 }
 
 fn normalise(status: http::StatusCode, headers: &http::HeaderMap, body: Vec<u8>) -> HttpResponse {

@@ -64,9 +64,14 @@ pub async fn login_loopback(
     });
     let code = wait_for_callback(listener, state.secret(), endpoints, timeout).await?;
     let issued_at = Utc::now();
-    let response = client
+    let mut exchange = client
         .exchange_code(AuthorizationCode::new(code))
-        .set_pkce_verifier(verifier)
+        .set_pkce_verifier(verifier);
+    // RFC 8707 §2.2: the resource again on the code exchange.
+    for r in resources {
+        exchange = exchange.add_extra_param("resource", r.clone());
+    }
+    let response = exchange
         .request_async(http)
         .await
         .map_err(|e| OAuthError::from_request(e, error_fields))?;
@@ -238,6 +243,9 @@ mod tests {
             extra_auth_params: vec![],
             iss_in_response,
             token_exchange: false,
+            registration_url: None,
+            dpop_algs: vec![],
+            scopes_supported: vec![],
         }
     }
 

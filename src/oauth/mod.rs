@@ -3,14 +3,18 @@
 //! audit: `engine` ties those in.
 
 mod browser;
+pub mod challenge;
 pub mod client;
 mod device;
+pub mod dpop;
 pub mod endpoints;
 mod error;
 mod exchange;
 pub mod http;
 mod login;
 pub mod provider;
+pub mod registration;
+pub mod resource;
 mod revoke;
 
 pub use browser::open as open_browser;

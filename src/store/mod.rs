@@ -5,6 +5,8 @@
 //! - `oauth/<name>.json`: one OAuth credential each;
 //! - `keys/<name>.json`: API keys and PATs, one each;
 //! - `locks/<name>.lock`: the per-credential cross-process lock;
+//! - `mcp/servers/<name>.json`: the remote MCP server of credential `name`;
+//!   `mcp/clients/`: clients registered at their servers (RFC 7591);
 //! - `config.toml`, `providers.toml`, `audit.jsonl`, `logs/`.
 //!
 //! With `store = "keyring"` in config.toml the files keep only metadata and
@@ -19,6 +21,7 @@ mod home;
 mod keyring;
 mod lock;
 pub mod project;
+mod remote;
 mod secure;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +38,7 @@ pub use lock::CredentialLock;
 pub use secure::{
     CREDENTIAL_CAP, open_append_0600, open_private, open_rw_0600, read_private, read_private_capped,
 };
+pub use remote::{RemoteServer, load_remote, save_remote};
 
 use crate::model::{Credential, Kind, Name, Source};
 

@@ -11,8 +11,14 @@
 //   TOKEN_EXCHANGE  "1": offer RFC 8693 token exchange to credtop-test (see
 //                   the token-exchange block below); off, the server has no
 //                   such grant, as most real ones
+//   MCP_MODE        "1": the authorization server of a remote MCP server
+//                   (issue 11, the block below): resource indicators with
+//                   audience-bound JWT access tokens, dynamic registration
+//                   and DPoP. MCP_REGISTRATION = "open" (default), "off" (no
+//                   registration endpoint) or "refuse" (needs an initial
+//                   access token the client does not have).
 import http from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 // stdout carries exactly one line, the issuer; everything the library says
 // goes to stderr (a harness that stopped reading stdout must not kill us).
@@ -29,6 +35,49 @@ const server = http.createServer();
 await new Promise((resolve) => server.listen(Number(process.env.PORT || 0), '127.0.0.1', resolve));
 const { port } = server.address();
 const issuer = `http://127.0.0.1:${port}`;
+
+// ---- MCP_MODE (issue 11): begin ------------------------------------------
+// An MCP server's authorization server as the MCP authorization spec wants
+// one: RFC 8707 resource indicators (the access token is a JWT whose `aud`
+// is the MCP server's URL, so the resource server can check it offline),
+// RFC 7591 registration of native public clients, and RFC 9449 DPoP.
+const mcpMode = process.env.MCP_MODE === '1';
+const mcpRegistration = process.env.MCP_REGISTRATION || 'open';
+const mcpScopes = 'mcp:read mcp:write';
+const mcpFeatures = mcpMode
+  ? {
+      resourceIndicators: {
+        enabled: true,
+        // Only loopback MCP servers exist in the tests; any of them is a
+        // resource server with the two MCP scopes.
+        defaultResource: async (ctx, client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, resource) => {
+          if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(resource)) {
+            throw new errors.InvalidTarget();
+          }
+          return {
+            scope: mcpScopes,
+            audience: resource,
+            accessTokenTTL: accessTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+      registration: {
+        enabled: mcpRegistration !== 'off',
+        initialAccessToken: mcpRegistration === 'refuse' ? 'not-given-to-clients' : false,
+      },
+      // DPOP_NONCE=1: every DPoP proof must carry a server nonce (§8).
+      dPoP: {
+        enabled: true,
+        nonceSecret: Buffer.alloc(32, 7),
+        requireNonce: () => process.env.DPOP_NONCE === '1',
+      },
+    }
+  : {};
+// ---- MCP_MODE (issue 11): end --------------------------------------------
 
 const provider = new Provider(issuer, {
   clients: [
@@ -73,6 +122,7 @@ const provider = new Provider(issuer, {
     deviceFlow: { enabled: true },
     revocation: { enabled: true },
     introspection: { enabled: true },
+    ...mcpFeatures,
   },
 });
 provider.proxy = false;

@@ -5,6 +5,7 @@
 pub mod authserver;
 pub mod etcd;
 pub mod fixtures;
+pub mod mcpserver;
 pub mod stub;
 pub mod tmux;
 

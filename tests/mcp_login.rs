@@ -1,0 +1,152 @@
+//! `credtop mcp login URL` against a real MCP server (the official SDK) and
+//! its real authorization server (oidc-provider with resource indicators
+//! and dynamic registration): discovery, registration, PKCE with the
+//! resource, and every kind of bad input refused with nothing stored.
+
+mod support;
+
+use support::Home;
+use support::mcpserver::{McpServer, mcp_login};
+
+fn jwt_claims(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Nothing of credential `name` is on disk: no credential, no server record.
+fn assert_nothing_stored(home: &Home, name: &str) {
+    assert!(!home.path().join(format!("oauth/{name}.json")).exists());
+    assert!(
+        !home
+            .path()
+            .join(format!("mcp/servers/{name}.json"))
+            .exists()
+    );
+}
+
+#[test]
+fn login_end_to_end_binds_the_token_to_the_server_and_refreshes_with_the_resource() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    let out = mcp_login(&home, &server.url, "notes", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (access, refresh) = support::authserver::stored_tokens(home.path(), "notes");
+    assert!(!refresh.is_empty(), "a refresh token was kept");
+    let claims = jwt_claims(&access);
+    assert_eq!(claims["aud"], server.url.as_str(), "RFC 8707 audience");
+    assert_eq!(claims["scope"], "mcp:read", "the 401's scope was asked for");
+    let record: serde_json::Value =
+        serde_json::from_str(&home.read("mcp/servers/notes.json")).unwrap();
+    assert_eq!(record["url"], server.url.as_str());
+    assert_eq!(record["issuer"], server.auth.issuer.as_str());
+
+    // The engine refreshes it like any credential, resource included.
+    let refreshed = home.credtop().args(["refresh", "notes"]).output().unwrap();
+    assert!(refreshed.status.success(), "{}", stderr(&refreshed));
+    let (access2, _) = support::authserver::stored_tokens(home.path(), "notes");
+    assert_ne!(access, access2);
+    assert_eq!(jwt_claims(&access2)["aud"], server.url.as_str());
+    assert!(!stderr(&out).contains(&access) && !home.read("audit.jsonl").contains(&access));
+}
+
+#[test]
+fn the_registration_is_kept_per_issuer_and_reused() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    for name in ["first", "second"] {
+        let out = mcp_login(&home, &server.url, name, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let clients = std::fs::read_dir(home.path().join("mcp/clients")).unwrap();
+    assert_eq!(clients.count(), 1, "one registration for one issuer");
+    let id = |n: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&home.read(&format!("mcp/servers/{n}.json")))
+            .unwrap()["client_id"]
+            .clone()
+    };
+    assert_eq!(id("first"), id("second"));
+}
+
+#[test]
+fn a_providers_toml_client_for_the_issuer_wins_over_registration() {
+    let server = McpServer::start(60, &[("MCP_REGISTRATION", "off")], &[]);
+    let home = Home::new();
+    home.write_private(
+        "providers.toml",
+        &format!(
+            "[providers.notes-as]\nissuer = \"{}\"\nclient_id = \"credtop-test\"\n",
+            server.auth.issuer
+        ),
+    );
+    let out = mcp_login(&home, &server.url, "notes", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(home.read("mcp/servers/notes.json").contains("credtop-test"));
+}
+
+fn refused(server: &McpServer, url: &str, expect: &str) {
+    let home = Home::new();
+    let out = mcp_login(&home, url, "bad", &[]);
+    assert!(!out.status.success(), "login to {url} succeeded");
+    let err = stderr(&out);
+    assert!(err.contains(expect), "{expect:?} not in {err}");
+    assert_nothing_stored(&home, "bad");
+    assert!(
+        home.read("audit.jsonl").contains("\"login_failed\""),
+        "the failure is audited"
+    );
+    let _ = server;
+}
+
+#[test]
+fn missing_protected_resource_metadata_is_refused() {
+    let server = McpServer::start(60, &[], &[("PRM_MODE", "missing")]);
+    refused(
+        &server,
+        &server.url,
+        "publishes no protected resource metadata",
+    );
+}
+
+#[test]
+fn malformed_protected_resource_metadata_is_refused() {
+    let server = McpServer::start(60, &[], &[("PRM_MODE", "malformed")]);
+    refused(&server, &server.url, "is malformed");
+}
+
+#[test]
+fn metadata_for_another_resource_is_refused() {
+    let server = McpServer::start(60, &[], &[("PRM_MODE", "mismatch")]);
+    refused(&server, &server.url, "not ");
+    refused(&server, &server.url, "RFC 9728 §3.3");
+}
+
+#[test]
+fn no_registration_endpoint_says_to_put_a_client_id_in_providers_toml() {
+    let server = McpServer::start(60, &[("MCP_REGISTRATION", "off")], &[]);
+    refused(&server, &server.url, "client_id");
+    refused(&server, &server.url, "providers.toml");
+}
+
+#[test]
+fn refused_registration_is_a_clear_error() {
+    let server = McpServer::start(60, &[("MCP_REGISTRATION", "refuse")], &[]);
+    refused(&server, &server.url, "refused to register credtop");
+}
+
+#[test]
+fn plain_http_to_a_non_loopback_host_is_refused_before_any_request() {
+    let home = Home::new();
+    // A documentation address (RFC 5737): never contacted, refused first.
+    let out = mcp_login(&home, "http://192.0.2.1/mcp", "bad", &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
+    assert_nothing_stored(&home, "bad");
+}
