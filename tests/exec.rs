@@ -251,3 +251,40 @@ fn a_provider_without_the_grant_is_typed_and_parent_hands_over_knowingly() {
         "a handed-over parent is not revoked"
     );
 }
+
+#[test]
+fn a_parent_in_its_danger_zone_is_refreshed_before_it_becomes_the_subject() {
+    let server = exchanging();
+    let home = logged_in(server);
+    authserver::age_into_danger(&home, "acme");
+    let (old_parent, _) = stored_tokens(home.path(), "acme");
+    home.credtop()
+        .current_dir(home.path())
+        .args(["exec", "acme", "--", "true"])
+        .assert()
+        .success();
+    let (parent, _) = stored_tokens(home.path(), "acme");
+    assert_ne!(parent, old_parent, "refreshed first");
+    let exchanged = audit_events(&home, "token_exchanged");
+    assert_eq!(
+        exchanged[0]["parent_fingerprint"],
+        Secret::new(parent.as_str()).fingerprint().0
+    );
+    assert_eq!(audit_events(&home, "refresh_succeeded").len(), 1);
+}
+
+#[test]
+fn a_command_that_cannot_start_exits_127_and_its_child_token_is_still_revoked() {
+    let server = exchanging();
+    let home = logged_in(server);
+    home.credtop()
+        .current_dir(home.path())
+        .args(["exec", "acme", "--", "/nonexistent/credtop-test-cmd"])
+        .assert()
+        .code(127);
+    let exchanged = audit_events(&home, "token_exchanged");
+    let revoked = audit_events(&home, "child_token_revoked");
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0]["outcome"], "ok");
+    assert_eq!(revoked[0]["fingerprint"], exchanged[0]["fingerprint"]);
+}

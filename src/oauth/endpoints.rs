@@ -51,8 +51,10 @@ struct Metadata {
     introspection_endpoint: Option<String>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
+    /// Always Some once fetched (empty when the server lists none), so a
+    /// cache written before credtop read this field is refetched.
     #[serde(default)]
-    grant_types_supported: Vec<String>,
+    grant_types_supported: Option<Vec<String>>,
     registration_endpoint: Option<String>,
     #[serde(default)]
     dpop_signing_alg_values_supported: Vec<String>,
@@ -149,6 +151,7 @@ pub async fn resolve(
         token_exchange: meta
             .grant_types_supported
             .iter()
+            .flatten()
             .any(|g| g == super::exchange::TOKEN_EXCHANGE_GRANT),
         registration_url: url("registration_endpoint", meta.registration_endpoint.clone())?,
         dpop_algs: meta.dpop_signing_alg_values_supported.clone(),
@@ -196,12 +199,13 @@ async fn discover(
     for url in discovery_urls(&base) {
         match http.get_json(url.as_str()).await {
             Ok((200, value @ Value::Object(_))) => {
-                let meta: Metadata = serde_json::from_value(value).map_err(|_| {
+                let mut meta: Metadata = serde_json::from_value(value).map_err(|_| {
                     OAuthError::config(format!(
                         "discovery document at {} is malformed",
                         shown_url(&url)
                     ))
                 })?;
+                meta.grant_types_supported.get_or_insert_with(Vec::new);
                 // RFC 8414 §3.3: the metadata must be for the issuer we asked about.
                 if meta.issuer.as_deref().map(trim_slash) != Some(trim_slash(issuer)) {
                     return Err(OAuthError::config(format!(
@@ -254,7 +258,8 @@ fn read_cache(path: &Path, issuer: &str) -> Option<Metadata> {
     let bytes = crate::store::read_private(path).ok()?;
     let cached: CachedMetadata = serde_json::from_slice(&bytes).ok()?;
     let fresh = Utc::now() - cached.fetched_at < Duration::hours(CACHE_TTL_HOURS);
-    (fresh && cached.issuer == issuer).then_some(cached.metadata)
+    let complete = cached.metadata.grant_types_supported.is_some();
+    (fresh && complete && cached.issuer == issuer).then_some(cached.metadata)
 }
 
 fn write_cache(home: &Path, path: &Path, issuer: &str, meta: &Metadata) {
@@ -295,6 +300,25 @@ mod tests {
             root[1].as_str(),
             "http://127.0.0.1:4000/.well-known/openid-configuration"
         );
+    }
+
+    #[test]
+    fn a_cache_from_before_grant_types_were_read_is_refetched() {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("acme.discovery.json");
+        let old = serde_json::json!({
+            "issuer": "http://127.0.0.1:9",
+            "fetched_at": Utc::now(),
+            "metadata": {"issuer": "http://127.0.0.1:9", "token_endpoint": "http://127.0.0.1:9/token"}
+        });
+        crate::store::write_atomic(&path, old.to_string().as_bytes()).unwrap();
+        assert!(read_cache(&path, "http://127.0.0.1:9").is_none());
+        let meta = Metadata {
+            grant_types_supported: Some(vec![]),
+            ..Metadata::default()
+        };
+        write_cache(home.path(), &path, "http://127.0.0.1:9", &meta);
+        assert!(read_cache(&path, "http://127.0.0.1:9").is_some());
     }
 
     #[test]
