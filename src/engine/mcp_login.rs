@@ -247,7 +247,7 @@ mod tests {
     fn relogin_quotes_the_scope() {
         assert_eq!(
             mcp_relogin("https://m/mcp", "m", Some("a b")),
-            "credtop mcp login https://m/mcp --name m --scope \"a b\""
+            "credtop mcp login https://m/mcp --name m --scope 'a b'"
         );
         assert_eq!(
             mcp_relogin("https://m/mcp", "m", None),

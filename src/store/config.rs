@@ -200,6 +200,14 @@ mod tests {
         assert_eq!(c.mcp_env["GITHUB_TOKEN"], "oauth:github");
     }
 
+    /// config.toml as credtop requires it: 0600.
+    fn private_config(dir: &std::path::Path, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
     #[test]
     fn etcd_table_parses_and_is_required() {
         let c: Config = toml::from_str(
@@ -209,7 +217,7 @@ mod tests {
         assert_eq!(c.store, Backend::Etcd);
         assert_eq!(c.etcd.unwrap().prefix, "/credtop/team");
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "store = \"etcd\"\n").unwrap();
+        private_config(dir.path(), "store = \"etcd\"\n");
         let err = Config::load(dir.path()).unwrap_err();
         assert!(err.to_string().contains("[etcd]"), "{err}");
     }
@@ -217,9 +225,10 @@ mod tests {
     #[test]
     fn unknown_backend_is_a_typed_error() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), "store = \"vault\"\n").unwrap();
+        private_config(dir.path(), "store = \"vault\"\n");
         let err = Config::load(dir.path()).unwrap_err();
         assert!(err.to_string().contains("config.toml"), "{err}");
+        assert!(err.to_string().contains("expected one of"), "says what is valid: {err}");
     }
 
     #[test]

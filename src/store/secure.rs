@@ -121,7 +121,10 @@ fn check_private(path: &Path, file: &File) -> Result<(), StoreError> {
             owner: meta.uid(),
         });
     }
-    if meta.nlink() != 1 {
+    // 0 links: an atomic write renamed a new file over this one after we
+    // opened it; what we read is the whole previous version, and no other
+    // name can reach it.
+    if meta.nlink() > 1 {
         return Err(StoreError::HardLinked {
             path: path.to_path_buf(),
             links: meta.nlink(),
