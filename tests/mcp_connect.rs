@@ -139,7 +139,7 @@ fn insufficient_scope_is_typed_then_granted_after_mcp_login_with_scope() {
     let fix = data["fix"].as_str().unwrap();
     assert!(
         fix.contains(&format!("credtop mcp login {} --name notes", server.url))
-            && fix.contains("--scope \"mcp:read mcp:write\""),
+            && fix.contains("--scope 'mcp:read mcp:write'"),
         "{fix}"
     );
 

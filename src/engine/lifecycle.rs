@@ -159,6 +159,8 @@ impl Lifecycle {
         &self,
         name: &str,
     ) -> Result<(ProviderConfig, Endpoints, OAuthClient), OAuthError> {
+        crate::model::Name::parse(name)
+            .map_err(|e| OAuthError::config(format!("provider name refused: {e}")))?;
         let cfg = match crate::store::load_remote(&self.home, name) {
             Ok(Some(remote)) => super::mcp_login::provider_config(&remote),
             Ok(None) => {
