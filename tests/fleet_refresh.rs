@@ -134,6 +134,16 @@ fn a_refresh_on_one_host_reaches_another_hosts_daemon_with_the_host_named() {
         "refreshed by host-a (fleet); picked up live"
     );
     assert_eq!(heard[0]["host"], "host-b");
+    // How long the news took (printed for the curious, never asserted: a
+    // loaded machine must not fail a test).
+    let ts = |r: &serde_json::Value| -> chrono::DateTime<chrono::Utc> {
+        r["ts"].as_str().unwrap().parse().unwrap()
+    };
+    let refreshed = audit_events(&homes[0], "refresh_succeeded").remove(0);
+    eprintln!(
+        "refresh on host-a seen by host-b's daemon after {} ms",
+        (ts(&heard[0]) - ts(&refreshed)).num_milliseconds()
+    );
 }
 
 #[test]

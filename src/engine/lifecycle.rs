@@ -246,6 +246,21 @@ impl Lifecycle {
         mode: RefreshMode,
         rejected: Option<&crate::model::Fingerprint>,
     ) -> Result<RefreshOutcome, LifecycleError> {
+        // In a fleet, the other hosts due at the same point find the token
+        // already rotated by a plain read, without queueing for the lock
+        // (four etcd writes each). Whoever does refresh re-reads under the
+        // lock all the same.
+        if mode == RefreshMode::IfNeeded
+            && rejected.is_none()
+            && self.store.fleet().is_some()
+            && let Ok(cred) = self.store.load(name)
+            && matches!(
+                cred.zone(Utc::now(), self.providers.refresh_at(&cred.provider)),
+                Zone::Safe
+            )
+        {
+            return Ok(RefreshOutcome::AlreadyFresh(cred));
+        }
         let (lock, cred) = match self.lock_and_load(name).await {
             Ok(found) => found,
             Err(e) => {
