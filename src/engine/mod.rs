@@ -4,17 +4,21 @@
 
 mod add_key;
 pub mod alert;
+mod events;
 mod handle;
 pub mod history;
 pub mod lane;
 mod lifecycle;
 mod logout;
+mod schedule;
 mod scheduler;
 mod supply;
+mod warnings;
 mod watch;
 
+pub use events::{EngineConfig, EngineEvent};
 pub use handle::{EngineHandle, StopSignals, spawn};
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };
-pub use scheduler::{Engine, EngineConfig, EngineEvent};
+pub use scheduler::Engine;
