@@ -69,5 +69,11 @@ pub enum EngineEvent {
         name: String,
         change: &'static str,
     },
+    /// A credential's file or lane state changed and the engine read it
+    /// again, whoever wrote it (this engine, another credtop process,
+    /// another tool): a view showing it reads it again too.
+    CredentialChanged {
+        name: String,
+    },
     Stopped,
 }

@@ -92,8 +92,9 @@ impl Engine {
                             self.apply(&mut schedule, listed, &mut tasks);
                         } else {
                             for name in pending.names {
-                                let read = self.read(&schedule, name);
+                                let read = self.read(&schedule, name.clone());
                                 self.apply(&mut schedule, read, &mut tasks);
+                                self.emit(EngineEvent::CredentialChanged { name });
                             }
                         }
                     } else {
@@ -192,7 +193,9 @@ impl Engine {
                             .get_or_insert_with(|| warnings::recent_credtop_writes(self.lc.audit()))
                             .contains(&fp.0)
                     });
-                if !ours {
+                if ours {
+                    self.emit(EngineEvent::CredentialChanged { name });
+                } else {
                     self.external_change(&name, change.as_str());
                 }
             }

@@ -6,5 +6,7 @@
 mod rows;
 mod text;
 
-pub use rows::{StatusRow, all_rows, collect_rows, discovered_rows};
+pub use rows::{
+    StatusRow, StoreRows, all_rows, collect_rows, discovered_rows, read_store, store_row,
+};
 pub use text::{human_duration, relogin_command, time_left};

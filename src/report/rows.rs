@@ -8,7 +8,7 @@ use crate::discover::{Env, discover_all};
 use crate::engine::lane::{self, LaneState};
 use crate::model::{Credential, Status, Zone};
 use crate::oauth::Providers;
-use crate::store::{Config, Store};
+use crate::store::{Config, Store, StoreError};
 
 /// One credential as `status --json` shows it (the fields README's
 /// `status --json` documents, and a few more). Built from a credential; holds no secret, only a fingerprint.
@@ -111,12 +111,19 @@ impl StatusRow {
     }
 }
 
+/// The store read once: its rows, the problems met, and the providers
+/// they were read with (for re-reading one credential later).
+pub struct StoreRows {
+    pub rows: Vec<StatusRow>,
+    pub problems: Vec<String>,
+    pub providers: Providers,
+}
+
 /// Every credential in the store as rows, plus the problems met reading it.
 /// providers.toml and each lane state are read once here; the rows carry
 /// what was read, so no view reads them again.
-pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
+pub fn read_store(store: &Store, now: DateTime<Utc>) -> StoreRows {
     let listing = store.list();
-    let rotation = store.config().rotation_age_days();
     let mut problems: Vec<String> = listing.problems.iter().map(|e| e.to_string()).collect();
     let providers = Providers::load(store.home()).unwrap_or_else(|e| {
         problems.push(e.to_string());
@@ -125,18 +132,43 @@ pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<S
     let rows = listing
         .credentials
         .iter()
-        .map(|c| {
-            let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
-            // A failed or paused lane says more than the clock does, while
-            // it is about this very token.
-            row.lane = lane::load(store.home(), &c.name).filter(|l| l.status_for(c).is_some());
-            if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
-                row.status = status;
-            }
-            row
-        })
+        .map(|c| own_row(store, &providers, c, now))
         .collect();
-    (rows, problems)
+    StoreRows {
+        rows,
+        problems,
+        providers,
+    }
+}
+
+/// [`read_store`]'s rows and problems.
+pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
+    let read = read_store(store, now);
+    (read.rows, read.problems)
+}
+
+/// The row of credential `name` alone, read again (after its file or its
+/// lane state changed).
+pub fn store_row(
+    store: &Store,
+    providers: &Providers,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<StatusRow, StoreError> {
+    let cred = store.load(name)?;
+    Ok(own_row(store, providers, &cred, now))
+}
+
+fn own_row(store: &Store, providers: &Providers, c: &Credential, now: DateTime<Utc>) -> StatusRow {
+    let rotation = store.config().rotation_age_days();
+    let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
+    // A failed or paused lane says more than the clock does, while it is
+    // about this very token.
+    row.lane = lane::load(store.home(), &c.name).filter(|l| l.status_for(c).is_some());
+    if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
+        row.status = status;
+    }
+    row
 }
 
 /// The credentials other tools hold, as rows (read-only; see

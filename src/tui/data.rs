@@ -66,7 +66,7 @@ pub fn load_entries(
 
 /// The credential's last refresh attempts, newest first, from the history
 /// every credtop process appends to (`history/<name>.jsonl`).
-fn history(home: &Path, name: &str) -> Vec<Attempt> {
+pub(super) fn history(home: &Path, name: &str) -> Vec<Attempt> {
     history::last(home, name, HISTORY_LEN)
         .into_iter()
         .map(|a| Attempt {

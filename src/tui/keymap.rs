@@ -43,11 +43,10 @@ fn on_filter_key(app: &mut App, key: KeyEvent) {
             app.filter.handle_event(&Event::Key(key));
         }
     }
-    reselect(app, None);
 }
 
 fn move_selection(app: &mut App, key: KeyCode) -> bool {
-    let len = app.visible().len();
+    let len = app.visible_len();
     let last = len.saturating_sub(1);
     app.selected = match key {
         KeyCode::Char('j') | KeyCode::Down => (app.selected + 1).min(last),

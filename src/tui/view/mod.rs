@@ -66,7 +66,7 @@ fn draw_table_mode(app: &App, frame: &mut Frame, area: Rect) {
         detail::draw(app, entry, frame, right);
     } else {
         // The table keeps the selected row in view; the detail gets the rest.
-        let rows = (app.visible().len() as u16 + 3)
+        let rows = (app.visible_len() as u16 + 3)
             .min(area.height * 2 / 5)
             .max(5);
         let [top, bottom] =
@@ -118,7 +118,7 @@ fn notice_line(app: &App) -> Line<'static> {
             Span::styled(" filter: ", bold()),
             Span::raw(format!("{}{cursor}", app.filter.value())),
             Span::styled(
-                format!("  ({} of {})", app.visible().len(), app.entries.len()),
+                format!("  ({} of {})", app.visible_len(), app.entries.len()),
                 dim(app.color),
             ),
         ]);

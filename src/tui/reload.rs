@@ -1,0 +1,180 @@
+//! Reading what changed, off the UI thread. An event about one credential
+//! re-reads that credential (its file, lane state and history); the whole
+//! store is read at start and when the engine's events overflowed; other
+//! tools' files and the MCP configs on a slow timer. Requests that arrive
+//! during a read are served together by the next one.
+
+use std::collections::BTreeSet;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{Notify, mpsc};
+
+use super::app::Entry;
+use super::data::{Hooks, history};
+use super::msg::Msg;
+use crate::engine::Lifecycle;
+use crate::oauth::Providers;
+use crate::report::{read_store, store_row};
+use crate::store::StoreError;
+
+/// How often other tools' credentials and the MCP configs are read again.
+/// Nothing credtop does changes them, and a stale row there costs nothing
+/// but a late note.
+const DISCOVERY_EVERY: Duration = Duration::from_secs(60);
+/// Bursts of engine events (a hundred refreshes at once) come as a hundred
+/// requests: they settle into one read.
+const SETTLE: Duration = Duration::from_millis(100);
+
+#[derive(Default)]
+struct Pending {
+    all: bool,
+    discovery: bool,
+    names: BTreeSet<String>,
+}
+
+/// The requests waiting for the reload task.
+#[derive(Default)]
+pub(super) struct Reloads {
+    pending: Mutex<Pending>,
+    wake: Notify,
+}
+
+impl Reloads {
+    /// Everything: the store and other tools' files.
+    pub fn all(&self) {
+        self.with(|p| {
+            p.all = true;
+            p.discovery = true;
+        });
+    }
+
+    /// One of credtop's credentials.
+    pub fn one(&self, name: String) {
+        self.with(|p| {
+            p.names.insert(name);
+        });
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Pending)) {
+        f(&mut self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Pending {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// What the reload task remembers between reads.
+#[derive(Default)]
+struct Known {
+    /// providers.toml as of the last full read, for single re-reads.
+    providers: Providers,
+    /// Other tools' rows and the MCP servers, as of the last discovery.
+    found: Vec<Entry>,
+    dependents: HashMap<String, Vec<String>>,
+}
+
+pub(super) async fn reload_loop(
+    lc: Arc<Lifecycle>,
+    tx: mpsc::UnboundedSender<Msg>,
+    reloads: Arc<Reloads>,
+    hooks: Arc<Hooks>,
+) {
+    let mut known = Known::default();
+    let mut timer = tokio::time::interval(DISCOVERY_EVERY);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    timer.tick().await;
+    loop {
+        tokio::select! {
+            () = reloads.wake.notified() => {}
+            _ = timer.tick() => reloads.with(|p| p.discovery = true),
+        }
+        let pending = reloads.take();
+        let (lc2, hooks2) = (Arc::clone(&lc), Arc::clone(&hooks));
+        let read = tokio::task::spawn_blocking(move || {
+            let msgs = read(&lc2, &hooks2, pending, &mut known);
+            (known, msgs)
+        })
+        .await;
+        match read {
+            Ok((k, msgs)) => {
+                known = k;
+                for msg in msgs {
+                    if tx.send(msg).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "store reload failed");
+                known = Known::default();
+            }
+        }
+        tokio::time::sleep(SETTLE).await;
+    }
+}
+
+fn read(lc: &Lifecycle, hooks: &Hooks, pending: Pending, known: &mut Known) -> Vec<Msg> {
+    let store = lc.store();
+    let now = Utc::now();
+    let rotation = store.config().rotation_age_days();
+    if pending.discovery {
+        let home = lc.home();
+        known.found = (hooks.discovered)(home)
+            .iter()
+            .map(|c| Entry::new(c, now, None, rotation, None))
+            .collect();
+        known.dependents = (hooks.dependents)(home);
+    }
+    if pending.all {
+        let read = read_store(store, now);
+        known.providers = read.providers;
+        let mut entries: Vec<Entry> = read.rows.into_iter().map(Entry::from_row).collect();
+        for e in &mut entries {
+            e.history = history(lc.home(), e.name());
+        }
+        let own: BTreeSet<String> = entries.iter().map(|e| e.name().to_string()).collect();
+        entries.extend(
+            known
+                .found
+                .iter()
+                .filter(|e| !own.contains(e.name()))
+                .cloned(),
+        );
+        crate::memory::release_free_memory();
+        return vec![Msg::Loaded {
+            entries,
+            problems: read.problems,
+            dependents: known.dependents.clone(),
+        }];
+    }
+    let mut msgs = Vec::new();
+    if pending.discovery {
+        msgs.push(Msg::Discovered {
+            entries: known.found.clone(),
+            problems: Vec::new(),
+            dependents: known.dependents.clone(),
+        });
+    }
+    for name in pending.names {
+        let (entry, problem) = match store_row(store, &known.providers, &name, now) {
+            Ok(row) => {
+                let mut entry = Entry::from_row(row);
+                entry.history = history(lc.home(), &name);
+                (Some(Box::new(entry)), None)
+            }
+            Err(StoreError::NotFound { .. }) => (None, None),
+            Err(e) => (None, Some(format!("{name}: {e}"))),
+        };
+        msgs.push(Msg::Reread {
+            name,
+            entry,
+            problem,
+        });
+    }
+    msgs
+}
