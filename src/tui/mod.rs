@@ -9,6 +9,7 @@
 
 mod actions;
 mod app;
+mod bindings;
 mod data;
 mod error;
 mod keymap;

@@ -143,39 +143,22 @@ fn notice_line(app: &App) -> Line<'static> {
     }
 }
 
+/// In the audit view, the keys that work there.
+const AUDIT_HINTS: &[(&str, &str)] = &[
+    ("j/k", "scroll"),
+    ("/", "filter"),
+    ("r", "reload"),
+    ("a", "back"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+
 fn hint_line(app: &App, width: u16) -> Line<'static> {
-    let hints: &[(&str, &str)] = match app.mode {
-        Mode::Table if width < 100 => &[
-            ("⏎", "detail"),
-            ("/", "filter"),
-            ("r", "refresh"),
-            ("l", "login"),
-            ("x", "revoke"),
-            ("a", "audit"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
-        Mode::Audit => &[
-            ("j/k", "scroll"),
-            ("/", "filter"),
-            ("r", "reload"),
-            ("a", "back"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
-        Mode::Table => &[
-            ("j/k", "move"),
-            ("⏎", "detail"),
-            ("/", "filter"),
-            ("r", "refresh"),
-            ("l", "login"),
-            ("R", "rotate"),
-            ("x", "revoke"),
-            ("d", "logout"),
-            ("a", "audit"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
+    let hints: Vec<(&str, &str)> = match app.mode {
+        Mode::Audit => AUDIT_HINTS.to_vec(),
+        Mode::Table => crate::tui::bindings::hints(width)
+            .map(|h| (h.key, h.word))
+            .collect(),
     };
     let mut spans = vec![Span::raw(" ")];
     for (k, what) in hints {
