@@ -18,6 +18,7 @@ const HISTORY_LEN: usize = 20;
 
 type DiscoverFn = dyn Fn(&Path) -> Vec<Credential> + Send + Sync;
 type DependentsFn = dyn Fn(&Path) -> HashMap<String, Vec<String>> + Send + Sync;
+type DirsFn = dyn Fn() -> Vec<std::path::PathBuf> + Send + Sync;
 
 /// What other parts of credtop contribute to the dashboard, called on
 /// every reload with the home directory. The defaults contribute nothing.
@@ -27,6 +28,9 @@ pub struct Hooks {
     pub discovered: Box<DiscoverFn>,
     /// The MCP servers that depend on each credential, by credential name.
     pub dependents: Box<DependentsFn>,
+    /// The folders whose changes make [`Hooks::discovered`] worth calling
+    /// again before its slow timer.
+    pub watched: Box<DirsFn>,
 }
 
 impl Default for Hooks {
@@ -34,6 +38,7 @@ impl Default for Hooks {
         Hooks {
             discovered: Box::new(|_| Vec::new()),
             dependents: Box::new(|_| HashMap::new()),
+            watched: Box::new(Vec::new),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Reading what changed, off the UI thread. An event about one credential
 //! re-reads that credential (its file, lane state and history); the whole
 //! store is read at start and when the engine's events overflowed; other
-//! tools' files and the MCP configs on a slow timer. Requests that arrive
-//! during a read are served together by the next one.
+//! tools' files and the MCP configs when something changes in their
+//! folders, or on a slow timer. Requests that arrive during a read are
+//! served together by the next one.
 
 use std::collections::BTreeSet;
 use std::collections::HashMap;
@@ -85,6 +86,7 @@ pub(super) async fn reload_loop(
     hooks: Arc<Hooks>,
 ) {
     let mut known = Known::default();
+    let _watcher = watch_sources(&hooks, &reloads);
     let mut timer = tokio::time::interval(DISCOVERY_EVERY);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     timer.tick().await;
@@ -116,6 +118,26 @@ pub(super) async fn reload_loop(
         }
         tokio::time::sleep(SETTLE).await;
     }
+}
+
+/// Asks for discovery when something changes in another tool's folder.
+/// Keep the returned watcher for as long as that is wanted.
+fn watch_sources(hooks: &Hooks, reloads: &Arc<Reloads>) -> Option<notify::RecommendedWatcher> {
+    use notify::{RecursiveMode, Watcher};
+    let wake = Arc::clone(reloads);
+    let mut watcher = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
+        if e.is_ok_and(|e| !e.kind.is_access()) {
+            wake.with(|p| p.discovery = true);
+        }
+    })
+    .inspect_err(|e| tracing::warn!(error = %e, "no watch on other tools' folders"))
+    .ok()?;
+    for dir in (hooks.watched)() {
+        if let Err(e) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
+            tracing::debug!(error = %e, dir = %dir.display(), "folder not watched");
+        }
+    }
+    Some(watcher)
 }
 
 fn read(lc: &Lifecycle, hooks: &Hooks, pending: Pending, known: &mut Known) -> Vec<Msg> {
