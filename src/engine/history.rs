@@ -34,6 +34,11 @@ fn path(home: &Path, name: &str) -> PathBuf {
     home.join("history").join(format!("{name}.jsonl"))
 }
 
+/// The names that have a refresh history.
+pub fn present(home: &Path) -> std::collections::HashSet<String> {
+    super::lane::names_in(&home.join("history"), ".jsonl")
+}
+
 /// Appends one attempt.
 pub fn record(home: &Path, name: &str, attempt: &Attempt) -> Result<(), StoreError> {
     ensure_private_dir(&home.join("history"))?;

@@ -47,6 +47,25 @@ fn path(home: &Path, name: &str) -> PathBuf {
     dir(home).join(format!("{name}.json"))
 }
 
+/// The names that have a lane state file: one directory read instead of a
+/// failed open per healthy credential, when reading many.
+pub fn present(home: &Path) -> std::collections::HashSet<String> {
+    names_in(&dir(home), ".json")
+}
+
+/// The file names in `dir` ending in `suffix`, without it.
+pub(super) fn names_in(dir: &Path, suffix: &str) -> std::collections::HashSet<String> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(suffix).map(str::to_string)
+        })
+        .collect()
+}
+
 pub fn load(home: &Path, name: &str) -> Option<LaneState> {
     let bytes = read_private(&path(home, name)).ok()?;
     serde_json::from_slice(&bytes).ok()

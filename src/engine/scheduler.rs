@@ -262,8 +262,14 @@ impl Engine {
     /// The schedule's view of `cred`: its timing, and whether its lane
     /// state pauses this very token.
     fn observe(&self, cred: &Credential) -> Observed {
-        let paused = lane::load(self.lc.home(), &cred.name)
-            .is_some_and(|s| s.paused && s.status_for(cred).is_some());
+        self.observe_with(cred, true)
+    }
+
+    /// [`Self::observe`], told whether a lane state file exists at all.
+    fn observe_with(&self, cred: &Credential, lane_file: bool) -> Observed {
+        let paused = lane_file
+            && lane::load(self.lc.home(), &cred.name)
+                .is_some_and(|s| s.paused && s.status_for(cred).is_some());
         Observed::new(cred, self.lc.providers().refresh_at(&cred.provider), paused)
     }
 
@@ -275,12 +281,13 @@ impl Engine {
             tracing::warn!(problem = %problem, "unreadable credential");
         }
         let now = Utc::now();
+        let lanes = lane::present(self.lc.home());
         let creds = listing
             .credentials
             .iter()
             .filter(|c| c.source.is_owned())
             .map(|cred| {
-                let seen = self.observe(cred);
+                let seen = self.observe_with(cred, lanes.contains(&cred.name));
                 if initial {
                     self.lc.audit().record(
                         AuditRecord::new(Event::CredentialLoaded, self.lc.actor(), Outcome::Info)

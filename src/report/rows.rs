@@ -129,10 +129,12 @@ pub fn read_store(store: &Store, now: DateTime<Utc>) -> StoreRows {
         problems.push(e.to_string());
         Providers::default()
     });
+    // Most credentials have no lane state: list the folder once.
+    let lanes = lane::present(store.home());
     let rows = listing
         .credentials
         .iter()
-        .map(|c| own_row(store, &providers, c, now))
+        .map(|c| own_row(store, &providers, c, now, lanes.contains(&c.name)))
         .collect();
     StoreRows {
         rows,
@@ -156,15 +158,24 @@ pub fn store_row(
     now: DateTime<Utc>,
 ) -> Result<StatusRow, StoreError> {
     let cred = store.load(name)?;
-    Ok(own_row(store, providers, &cred, now))
+    Ok(own_row(store, providers, &cred, now, true))
 }
 
-fn own_row(store: &Store, providers: &Providers, c: &Credential, now: DateTime<Utc>) -> StatusRow {
+fn own_row(
+    store: &Store,
+    providers: &Providers,
+    c: &Credential,
+    now: DateTime<Utc>,
+    lane_file: bool,
+) -> StatusRow {
     let rotation = store.config().rotation_age_days();
     let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
     // A failed or paused lane says more than the clock does, while it is
     // about this very token.
-    row.lane = lane::load(store.home(), &c.name).filter(|l| l.status_for(c).is_some());
+    row.lane = lane_file
+        .then(|| lane::load(store.home(), &c.name))
+        .flatten()
+        .filter(|l| l.status_for(c).is_some());
     if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
         row.status = status;
     }

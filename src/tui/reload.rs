@@ -156,7 +156,11 @@ fn read(lc: &Lifecycle, hooks: &Hooks, pending: Pending, known: &mut Known) -> V
         let read = read_store(store, now);
         known.providers = read.providers;
         let mut entries: Vec<Entry> = read.rows.into_iter().map(Entry::from_row).collect();
-        for e in &mut entries {
+        let with_history = crate::engine::history::present(lc.home());
+        for e in entries
+            .iter_mut()
+            .filter(|e| with_history.contains(e.name()))
+        {
             e.history = history(lc.home(), e.name());
         }
         let own: BTreeSet<String> = entries.iter().map(|e| e.name().to_string()).collect();
