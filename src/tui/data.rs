@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use super::app::{Attempt, Entry};
 use crate::engine::history;
 use crate::model::Credential;
-use crate::report::collect_rows;
+use crate::oauth::Providers;
+use crate::report::read_store;
 use crate::store::Store;
 
 /// Attempts kept per credential.
@@ -49,24 +50,42 @@ pub fn load_entries(
     now: DateTime<Utc>,
     discovered: Vec<Credential>,
 ) -> (Vec<Entry>, Vec<String>) {
-    let home = store.home();
-    let (rows, problems) = collect_rows(store, now);
-    let mut entries: Vec<Entry> = rows.into_iter().map(Entry::from_row).collect();
+    let (mut entries, problems, _) = own_entries(store, now);
     let rotation = store.config().rotation_age_days();
-    // Another tool's credential has no refresh point of credtop's
-    // providers.toml: its zones are those `credtop status` shows.
+    let found: Vec<Entry> = discovered
+        .iter()
+        .map(|c| Entry::new(c, now, None, rotation, None))
+        .collect();
+    add_found(&mut entries, &found);
+    (entries, problems)
+}
+
+/// credtop's own rows with their refresh history, the problems met, and
+/// the providers they were read with.
+pub(super) fn own_entries(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> (Vec<Entry>, Vec<String>, Providers) {
+    let read = read_store(store, now);
+    let mut entries: Vec<Entry> = read.rows.into_iter().map(Entry::from_row).collect();
+    // Most credentials were never refreshed: list the folder once.
+    let with_history = history::present(store.home());
+    for e in entries
+        .iter_mut()
+        .filter(|e| with_history.contains(e.name()))
+    {
+        e.history = history(store.home(), e.name());
+    }
+    (entries, read.problems, read.providers)
+}
+
+/// Other tools' rows after credtop's; one never hides credtop's own of the
+/// same name. Another tool's credential has no refresh point of credtop's
+/// providers.toml: its zones are those `credtop status` shows.
+pub(super) fn add_found(entries: &mut Vec<Entry>, found: &[Entry]) {
     let own: std::collections::HashSet<String> =
         entries.iter().map(|e| e.name().to_string()).collect();
-    entries.extend(
-        discovered
-            .iter()
-            .filter(|c| !own.contains(&c.name))
-            .map(|c| Entry::new(c, now, None, rotation, None)),
-    );
-    for e in entries.iter_mut().filter(|e| e.owned) {
-        e.history = history(home, e.name());
-    }
-    (entries, problems)
+    entries.extend(found.iter().filter(|e| !own.contains(e.name())).cloned());
 }
 
 /// The credential's last refresh attempts, newest first, from the history

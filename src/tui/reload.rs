@@ -14,11 +14,11 @@ use chrono::Utc;
 use tokio::sync::{Notify, mpsc};
 
 use super::app::Entry;
-use super::data::{Hooks, history};
+use super::data::{Hooks, add_found, history, own_entries};
 use super::msg::Msg;
 use crate::engine::Lifecycle;
 use crate::oauth::Providers;
-use crate::report::{read_store, store_row};
+use crate::report::store_row;
 use crate::store::StoreError;
 
 /// How often other tools' credentials and the MCP configs are read again.
@@ -153,28 +153,13 @@ fn read(lc: &Lifecycle, hooks: &Hooks, pending: Pending, known: &mut Known) -> V
         known.dependents = (hooks.dependents)(home);
     }
     if pending.all {
-        let read = read_store(store, now);
-        known.providers = read.providers;
-        let mut entries: Vec<Entry> = read.rows.into_iter().map(Entry::from_row).collect();
-        let with_history = crate::engine::history::present(lc.home());
-        for e in entries
-            .iter_mut()
-            .filter(|e| with_history.contains(e.name()))
-        {
-            e.history = history(lc.home(), e.name());
-        }
-        let own: BTreeSet<String> = entries.iter().map(|e| e.name().to_string()).collect();
-        entries.extend(
-            known
-                .found
-                .iter()
-                .filter(|e| !own.contains(e.name()))
-                .cloned(),
-        );
+        let (mut entries, problems, providers) = own_entries(store, now);
+        known.providers = providers;
+        add_found(&mut entries, &known.found);
         crate::memory::release_free_memory();
         return vec![Msg::Loaded {
             entries,
-            problems: read.problems,
+            problems,
             dependents: known.dependents.clone(),
         }];
     }
