@@ -96,21 +96,16 @@ pub(super) async fn reload_loop(
             _ = timer.tick() => reloads.with(|p| p.discovery = true),
         }
         let pending = reloads.take();
-        let (lc2, hooks2) = (Arc::clone(&lc), Arc::clone(&hooks));
+        let (lc2, hooks2, tx2) = (Arc::clone(&lc), Arc::clone(&hooks), tx.clone());
         let read = tokio::task::spawn_blocking(move || {
-            let msgs = read(&lc2, &hooks2, pending, &mut known);
-            (known, msgs)
+            let send = |msg: Msg| tx2.send(msg).is_ok();
+            let open = read(&lc2, &hooks2, pending, &mut known, &send);
+            (known, open)
         })
         .await;
         match read {
-            Ok((k, msgs)) => {
-                known = k;
-                for msg in msgs {
-                    if tx.send(msg).is_err() {
-                        return;
-                    }
-                }
-            }
+            Ok((_, false)) => return,
+            Ok((k, true)) => known = k,
             Err(e) => {
                 tracing::error!(error = %e, "store reload failed");
                 known = Known::default();
@@ -140,36 +135,50 @@ fn watch_sources(hooks: &Hooks, reloads: &Arc<Reloads>) -> Option<notify::Recomm
     Some(watcher)
 }
 
-fn read(lc: &Lifecycle, hooks: &Hooks, pending: Pending, known: &mut Known) -> Vec<Msg> {
+/// Reads what `pending` asks for and sends it, credtop's own rows first
+/// (they are the first frame); false once nobody listens.
+fn read(
+    lc: &Lifecycle,
+    hooks: &Hooks,
+    pending: Pending,
+    known: &mut Known,
+    send: &dyn Fn(Msg) -> bool,
+) -> bool {
     let store = lc.store();
     let now = Utc::now();
-    let rotation = store.config().rotation_age_days();
+    if pending.all {
+        let (mut entries, problems, providers) = own_entries(store, now);
+        known.providers = providers;
+        add_found(&mut entries, &known.found);
+        let loaded = Msg::Loaded {
+            entries,
+            problems,
+            dependents: known.dependents.clone(),
+        };
+        if !send(loaded) {
+            return false;
+        }
+        crate::memory::release_free_memory();
+    }
     if pending.discovery {
         let home = lc.home();
+        let rotation = store.config().rotation_age_days();
         known.found = (hooks.discovered)(home)
             .iter()
             .map(|c| Entry::new(c, now, None, rotation, None))
             .collect();
         known.dependents = (hooks.dependents)(home);
-    }
-    if pending.all {
-        let (mut entries, problems, providers) = own_entries(store, now);
-        known.providers = providers;
-        add_found(&mut entries, &known.found);
-        crate::memory::release_free_memory();
-        return vec![Msg::Loaded {
-            entries,
-            problems,
-            dependents: known.dependents.clone(),
-        }];
-    }
-    let mut msgs = Vec::new();
-    if pending.discovery {
-        msgs.push(Msg::Discovered {
+        let found = Msg::Discovered {
             entries: known.found.clone(),
             problems: Vec::new(),
             dependents: known.dependents.clone(),
-        });
+        };
+        if !send(found) {
+            return false;
+        }
+    }
+    if pending.all {
+        return true;
     }
     for name in pending.names {
         let (entry, problem) = match store_row(store, &known.providers, &name, now) {
@@ -181,11 +190,14 @@ fn read(lc: &Lifecycle, hooks: &Hooks, pending: Pending, known: &mut Known) -> V
             Err(StoreError::NotFound { .. }) => (None, None),
             Err(e) => (None, Some(format!("{name}: {e}"))),
         };
-        msgs.push(Msg::Reread {
+        let reread = Msg::Reread {
             name,
             entry,
             problem,
-        });
+        };
+        if !send(reread) {
+            return false;
+        }
     }
-    msgs
+    true
 }
