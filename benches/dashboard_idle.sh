@@ -6,7 +6,10 @@
 #     htop running in the same tmux server for the same time;
 #  2. first-frame time with 1,000 credentials: from spawning the pane
 #     until capture-pane shows the full table;
-#  3. 10,000 credentials: first frame, resident memory and idle CPU.
+#  3. 10,000 credentials: first frame, resident memory and idle CPU;
+#  4. idle with churn: 200 OAuth credentials expiring within the hour and
+#     no provider configured (benches/churn_home.py), so that every one
+#     entering its danger zone is an engine event, beside htop likewise.
 #
 # Usage: benches/dashboard_idle.sh [SECONDS]
 # Needs tmux, python3, htop. Uses CREDTOP_BIN, else builds --release.
@@ -30,6 +33,7 @@ trap cleanup EXIT
 python3 scripts/demo_home.py "$work/h200" 200
 python3 scripts/demo_home.py "$work/h1000" 1000
 python3 scripts/demo_home.py "$work/h10k" 10000
+python3 benches/churn_home.py "$work/churn" 200
 
 # Waits (at most 30 s) until the pane shows `pattern`; prints the elapsed ms.
 wait_for() {
@@ -67,17 +71,32 @@ b1=$(awk '{print $14 + $15}' "/proc/$big_pid/stat")
 big_rss=$(awk '/VmHWM/ {print $2}' "/proc/$big_pid/status")
 tm kill-session -t big
 
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+hz=$(getconf CLK_TCK)
+
+# 200 OAuth credentials churning (no provider: each refresh fails and
+# pauses its lane), beside htop, for SECONDS.
+tm new-session -d -s churn -x 160 -y 50 "exec $bin --home $work/churn"
+tm new-session -d -s top2 -x 160 -y 50 "exec htop -d 10"
+wait_for churn "Credentials (200)" "$(date +%s%N)" >/dev/null
+sleep 3
+churn_pid=$(tm display-message -p -t churn '#{pane_pid}')
+top2_pid=$(tm display-message -p -t top2 '#{pane_pid}')
+c0=$(ticks "$churn_pid") h0=$(ticks "$top2_pid") e0=$(wc -l <"$work/churn/audit.jsonl")
+sleep "$seconds"
+c1=$(ticks "$churn_pid") h1=$(ticks "$top2_pid") e1=$(wc -l <"$work/churn/audit.jsonl")
+tm kill-session -t churn
+tm kill-session -t top2
+
 # 200 credentials, idle, beside htop.
 tm new-session -d -s dash -x 160 -y 50 "exec $bin --home $work/h200"
 tm new-session -d -s top -x 160 -y 50 "exec htop -d 10"
 wait_for dash "Credentials (200)" "$(date +%s%N)" >/dev/null
 sleep 3 # the engine's first pass (loaded, warnings) is not idle time
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 dash_pid=$(tm display-message -p -t dash '#{pane_pid}')
 top_pid=$(tm display-message -p -t top '#{pane_pid}')
-hz=$(getconf CLK_TCK)
 d0=$(ticks "$dash_pid") t0=$(ticks "$top_pid")
 sleep "$seconds"
 d1=$(ticks "$dash_pid") t1=$(ticks "$top_pid")
@@ -86,6 +105,9 @@ pct() { awk -v t="$1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.3f", t / hz
 printf '%-28s %10s %12s %10s\n' "process (${seconds}s idle)" "cpu ticks" "cpu %" "rss KiB"
 printf '%-28s %10s %12s %10s\n' "credtop, 200 credentials" $((d1 - d0)) "$(pct $((d1 - d0)))" "$(rss "$dash_pid")"
 printf '%-28s %10s %12s %10s\n' "htop -d 10 (1 s refresh)" $((t1 - t0)) "$(pct $((t1 - t0)))" "$(rss "$top_pid")"
+printf '%-28s %10s %12s\n' "credtop, 200 churning" $((c1 - c0)) "$(pct $((c1 - c0)))"
+printf '%-28s %10s %12s\n' "htop beside it" $((h1 - h0)) "$(pct $((h1 - h0)))"
+echo "churn: $((e1 - e0)) audit records written by the engine in ${seconds}s"
 echo "first frame, 1000 credentials: ${first_ms} ms (spawn to full table in capture-pane)"
 hz10=$(awk -v t=$((b1 - b0)) -v hz="$hz" 'BEGIN { printf "%.3f", t / hz / 20 * 100 }')
 echo "10000 credentials: first frame ${big_ms} ms, peak RSS ${big_rss} KiB, idle CPU ${hz10} % over 20 s"

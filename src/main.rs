@@ -89,5 +89,6 @@ fn dashboard_hooks() -> credtop::tui::Hooks {
             let config = Config::load(home).unwrap_or_default();
             credtop::mcp::dependents_by_credential(&Env::from_process(), &config.mcp_env)
         }),
+        watched: Box::new(|| credtop::discover::source_dirs(&Env::from_process())),
     }
 }

@@ -74,3 +74,31 @@ fn the_dashboard_lists_other_tools_credentials_and_never_writes_them() {
         assert_eq!(mtime, m2, "{} was touched", path.display());
     }
 }
+
+/// A tool logging out (its file removed) shows on the open dashboard
+/// without waiting for the slow discovery timer: the folder is watched.
+#[test]
+fn another_tools_logout_shows_without_waiting_for_the_timer() {
+    if tmux_missing() {
+        eprintln!("skipped: tmux is not installed (scripts/test-deps.sh installs it)");
+        return;
+    }
+    let t = ToolHome::new();
+    let tmux = tmux_for("discover-watch");
+    let home = t.home();
+    start(
+        &tmux,
+        &t.credtop_home(),
+        &[
+            ("HOME", home.to_str().unwrap()),
+            ("CLAUDE_CONFIG_DIR", ""),
+            ("CODEX_HOME", ""),
+        ],
+    );
+    tmux.wait_for("codex's login", |s| s.contains("codex"));
+    std::fs::remove_file(home.join(".codex/auth.json")).unwrap();
+    // wait_for gives up after 15 s; the timer alone would take a minute.
+    tmux.wait_for("codex's row to go", |s| !s.contains("codex"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell", |s| s.contains("EXITED-0"));
+}

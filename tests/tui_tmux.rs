@@ -212,6 +212,51 @@ fn actions_run_in_the_background_and_report_in_place() {
     tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
 }
 
+/// Another credtop process rotates a key while the dashboard shows it: the
+/// detail pane follows (a write by another credtop process is read again
+/// like any other; only the audit trail says whose it was).
+#[test]
+fn a_rotation_from_a_shell_shows_in_the_open_detail_pane() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    prepare_home(&home);
+    let old = Secret::new("tmux-canary-alpha-key").fingerprint().0;
+    let new = Secret::new("tmux-canary-rotated").fingerprint().0;
+    let tmux = tmux_for("rotate");
+    start(&tmux, &home, &[]);
+    tmux.wait_for("the table", |s| s.contains("Credentials (4)"));
+    tmux.keys(&["g", "Enter"]);
+    tmux.wait_for("the old fingerprint", |s| s.contains(&old));
+
+    let mut rotate = Command::new(env!("CARGO_BIN_EXE_credtop"))
+        .args(["--home", &home.display().to_string(), "rotate", "alpha-key"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = rotate.stdin.take().unwrap();
+        stdin.write_all(b"tmux-canary-rotated\n").unwrap();
+    }
+    let out = rotate.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let screen = tmux.wait_for("the new fingerprint", |s| s.contains(&new));
+    assert!(!screen.contains(&old), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
+}
+
 #[test]
 fn demo_refreshes_live_shows_a_revoked_grant_and_leaves_nothing_behind() {
     if tmux_missing() {

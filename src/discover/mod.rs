@@ -27,6 +27,7 @@
 mod agents;
 mod aws;
 mod azure;
+mod dirs;
 mod env;
 mod env_vars;
 mod gcloud;
@@ -38,6 +39,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+pub use dirs::source_dirs;
 pub use env::Env;
 pub use env_vars::well_known_names;
 pub use read::read_json;

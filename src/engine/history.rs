@@ -36,6 +36,15 @@ fn path(home: &Path, name: &Name) -> PathBuf {
     home.join("history").join(name.file_name(".jsonl"))
 }
 
+/// The names that have a refresh history; in a fleet (histories live in
+/// etcd) `None`: ask [`last`] for each.
+pub fn present(home: &Path) -> Option<std::collections::HashSet<String>> {
+    if fleet_docs(home).is_some() {
+        return None;
+    }
+    Some(super::lane::names_in(&home.join("history"), ".jsonl"))
+}
+
 /// Appends one attempt.
 pub fn record(home: &Path, name: &str, attempt: &Attempt) -> Result<(), StoreError> {
     let parsed = Name::parse(name).map_err(StoreError::InvalidName)?;

@@ -47,6 +47,29 @@ fn path(home: &Path, name: &Name) -> PathBuf {
     dir(home).join(name.file_name(".json"))
 }
 
+/// The names that have a lane state file: one directory read instead of a
+/// failed open per healthy credential, when reading many. In a fleet the
+/// states live in etcd, not in files: `None`, ask [`load`] for each.
+pub fn present(home: &Path) -> Option<std::collections::HashSet<String>> {
+    if fleet_docs(home).is_some() {
+        return None;
+    }
+    Some(names_in(&dir(home), ".json"))
+}
+
+/// The file names in `dir` ending in `suffix`, without it.
+pub(super) fn names_in(dir: &Path, suffix: &str) -> std::collections::HashSet<String> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(suffix).map(str::to_string)
+        })
+        .collect()
+}
+
 /// In a fleet, lane states are shared (a grant revoked is revoked for every
 /// host): they live beside the credentials in etcd, never in local files.
 pub fn load(home: &Path, name: &str) -> Option<LaneState> {

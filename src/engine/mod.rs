@@ -4,6 +4,7 @@
 
 mod add_key;
 pub mod alert;
+mod events;
 mod handle;
 mod exchange;
 pub mod history;
@@ -12,10 +13,13 @@ mod lifecycle;
 mod logout;
 mod mcp_bridge;
 mod mcp_login;
+mod schedule;
 mod scheduler;
 mod supply;
+mod warnings;
 mod watch;
 
+pub use events::{EngineConfig, EngineEvent};
 pub use handle::{EngineHandle, StopSignals, spawn};
 pub use exchange::{ChildToken, ExchangeError, ExchangeRequest};
 pub use lifecycle::{
@@ -23,4 +27,4 @@ pub use lifecycle::{
 };
 pub use mcp_bridge::BridgeTokens;
 pub use mcp_login::{McpLoginOptions, default_name as mcp_default_name, mcp_relogin};
-pub use scheduler::{Engine, EngineConfig, EngineEvent};
+pub use scheduler::Engine;

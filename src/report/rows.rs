@@ -111,36 +111,82 @@ impl StatusRow {
     }
 }
 
+/// The store read once: its rows, the problems met, and the providers
+/// they were read with (for re-reading one credential later).
+pub struct StoreRows {
+    pub rows: Vec<StatusRow>,
+    pub problems: Vec<String>,
+    pub providers: Providers,
+}
+
 /// Every credential in the store as rows, plus the problems met reading it.
 /// providers.toml and each lane state are read once here; the rows carry
 /// what was read, so no view reads them again.
-pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
-    rows_of(store, &store.list(), now)
+pub fn read_store(store: &Store, now: DateTime<Utc>) -> StoreRows {
+    read_listing(store, &store.list(), now)
 }
 
-/// [`collect_rows`] of a listing already read.
-fn rows_of(store: &Store, listing: &Listing, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
-    let rotation = store.config().rotation_age_days();
+/// [`read_store`] of a listing already read.
+fn read_listing(store: &Store, listing: &Listing, now: DateTime<Utc>) -> StoreRows {
     let mut problems: Vec<String> = listing.problems.iter().map(|e| e.to_string()).collect();
     let providers = Providers::load(store.home()).unwrap_or_else(|e| {
         problems.push(e.to_string());
         Providers::default()
     });
+    // Most credentials have no lane state: list the folder once.
+    let lanes = lane::present(store.home());
     let rows = listing
         .credentials
         .iter()
         .map(|c| {
-            let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
-            // A failed or paused lane says more than the clock does, while
-            // it is about this very token.
-            row.lane = lane::load(store.home(), &c.name).filter(|l| l.status_for(c).is_some());
-            if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
-                row.status = status;
-            }
-            row
+            let has_lane = lanes.as_ref().is_none_or(|l| l.contains(&c.name));
+            own_row(store, &providers, c, now, has_lane)
         })
         .collect();
-    (rows, problems)
+    StoreRows {
+        rows,
+        problems,
+        providers,
+    }
+}
+
+/// [`read_store`]'s rows and problems.
+pub fn collect_rows(store: &Store, now: DateTime<Utc>) -> (Vec<StatusRow>, Vec<String>) {
+    let read = read_store(store, now);
+    (read.rows, read.problems)
+}
+
+/// The row of credential `name` alone, read again (after its file or its
+/// lane state changed).
+pub fn store_row(
+    store: &Store,
+    providers: &Providers,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<StatusRow, StoreError> {
+    let cred = store.load(name)?;
+    Ok(own_row(store, providers, &cred, now, true))
+}
+
+fn own_row(
+    store: &Store,
+    providers: &Providers,
+    c: &Credential,
+    now: DateTime<Utc>,
+    lane_file: bool,
+) -> StatusRow {
+    let rotation = store.config().rotation_age_days();
+    let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
+    // A failed or paused lane says more than the clock does, while it is
+    // about this very token.
+    row.lane = lane_file
+        .then(|| lane::load(store.home(), &c.name))
+        .flatten()
+        .filter(|l| l.status_for(c).is_some());
+    if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
+        row.status = status;
+    }
+    row
 }
 
 /// The credentials other tools hold, as rows (read-only; see
@@ -217,7 +263,8 @@ pub fn all_rows_and_errors(
     let now = Utc::now();
     let listing = store.list();
     let errors: Vec<ErrorRow> = listing.problems.iter().filter_map(ErrorRow::of).collect();
-    let (mut rows, mut problems) = rows_of(store, &listing, now);
+    let read = read_listing(store, &listing, now);
+    let (mut rows, mut problems) = (read.rows, read.problems);
     if !no_discover {
         let (more, more_problems) = discovered_rows(&Env::from_process(), store.config(), now);
         rows.extend(more);

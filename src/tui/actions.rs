@@ -3,13 +3,12 @@
 //! provider, a lock or the disk.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::Utc;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
-use super::data::{Hooks, load_entries};
+use super::data::Hooks;
 use super::msg::{Msg, Task};
+use super::reload::{Reloads, reload_loop};
 use crate::audit::read_tail;
 use crate::engine::{Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome};
 use crate::oauth::{DEFAULT_LOGIN_TIMEOUT, LoginPrompt, RemoteRevocation};
@@ -23,28 +22,29 @@ const AUDIT_VIEW_BYTES: u64 = 4 << 20;
 pub struct Executor {
     lc: Arc<Lifecycle>,
     tx: mpsc::UnboundedSender<Msg>,
-    /// Wakes the one reload task; a burst of reload requests costs one read.
-    reload: Arc<Notify>,
+    /// The one reload task's requests; a burst of them costs one read.
+    reloads: Arc<Reloads>,
 }
 
 impl Executor {
     /// Starts the reload task and returns the executor.
     pub fn start(lc: Arc<Lifecycle>, tx: mpsc::UnboundedSender<Msg>, hooks: Hooks) -> Executor {
-        let reload = Arc::new(Notify::new());
+        let reloads = Arc::new(Reloads::default());
         tokio::spawn(reload_loop(
             Arc::clone(&lc),
             tx.clone(),
-            Arc::clone(&reload),
+            Arc::clone(&reloads),
             Arc::new(hooks),
         ));
-        Executor { lc, tx, reload }
+        Executor { lc, tx, reloads }
     }
 
     pub fn run(&self, cmd: Task) {
         let lc = Arc::clone(&self.lc);
         let tx = self.tx.clone();
         match cmd {
-            Task::Reload => self.reload.notify_one(),
+            Task::Reload => self.reloads.all(),
+            Task::ReloadOne { name } => self.reloads.one(name),
             Task::LoadAudit => {
                 tokio::task::spawn_blocking(move || {
                     let mut read = match read_tail(lc.audit(), None, AUDIT_VIEW_BYTES) {
@@ -214,44 +214,5 @@ async fn logout(
             Err(e) => (false, failure(&name, "log out", &e)),
         };
         let _ = tx.send(Msg::ActionDone { name, ok, text });
-    }
-}
-
-/// Re-reads the store whenever asked, one read at a time; requests that
-/// arrive during a read are served by one more read after it.
-async fn reload_loop(
-    lc: Arc<Lifecycle>,
-    tx: mpsc::UnboundedSender<Msg>,
-    wake: Arc<Notify>,
-    hooks: Arc<Hooks>,
-) {
-    loop {
-        wake.notified().await;
-        let lc = Arc::clone(&lc);
-        let hooks = Arc::clone(&hooks);
-        let read = tokio::task::spawn_blocking(move || {
-            let home = lc.home();
-            let discovered = (hooks.discovered)(home);
-            let dependents = (hooks.dependents)(home);
-            let (entries, problems) = load_entries(lc.store(), Utc::now(), discovered);
-            crate::memory::release_free_memory();
-            Msg::Loaded {
-                entries,
-                problems,
-                dependents,
-            }
-        })
-        .await;
-        match read {
-            Ok(msg) => {
-                if tx.send(msg).is_err() {
-                    return;
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "store reload failed"),
-        }
-        // Bursts of engine events (a hundred refreshes at once) come as a
-        // hundred reload requests: let them settle into one read.
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

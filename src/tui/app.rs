@@ -327,14 +327,24 @@ pub struct App {
     /// False until the store was read once: "loading", not "empty".
     pub loaded: bool,
     pub entries: Vec<Entry>,
-    /// Unreadable files and config errors, shown, never skipped silently.
+    /// Unreadable files and config errors, shown, never skipped silently:
+    /// the store's, then discovery's.
     pub problems: Vec<String>,
+    pub(super) store_problems: Vec<String>,
+    pub(super) found_problems: Vec<String>,
     /// MCP servers that depend on each credential, by credential name. The
     /// lead wires `credtop::mcp::dependents` into [`super::Hooks`]; empty
     /// means "none known".
     pub dependents: HashMap<String, Vec<String>>,
     /// Index into [`App::visible`].
     pub selected: usize,
+    /// Derived in `update` when the rows, the filter or the clock change,
+    /// never per frame: the indices of the rows the filter lets through,
+    /// and the header's counts.
+    pub(super) visible_rows: Vec<usize>,
+    pub(super) counts: HashMap<StatusGroup, usize>,
+    /// The longest name among the visible rows, in characters.
+    pub(super) name_width: usize,
     pub show_detail: bool,
     pub filter: Input,
     pub filter_editing: bool,
@@ -357,8 +367,13 @@ impl App {
             loaded: false,
             entries: Vec::new(),
             problems: Vec::new(),
+            store_problems: Vec::new(),
+            found_problems: Vec::new(),
             dependents: HashMap::new(),
             selected: 0,
+            visible_rows: Vec::new(),
+            counts: HashMap::new(),
+            name_width: 0,
             show_detail: false,
             filter: Input::default(),
             filter_editing: false,
@@ -373,17 +388,50 @@ impl App {
         }
     }
 
-    /// The rows the filter lets through, in store order.
+    /// The rows the filter lets through, in store order (as last derived).
     pub fn visible(&self) -> Vec<&Entry> {
-        let needle = self.filter.value().trim();
-        self.entries
+        self.visible_rows
             .iter()
-            .filter(|e| e.matches(needle, self.now))
+            .filter_map(|&i| self.entries.get(i))
             .collect()
     }
 
+    pub fn visible_len(&self) -> usize {
+        self.visible_rows.len()
+    }
+
+    /// The `i`-th row the filter lets through.
+    pub fn visible_entry(&self, i: usize) -> Option<&Entry> {
+        self.visible_rows.get(i).and_then(|&r| self.entries.get(r))
+    }
+
     pub fn selected_entry(&self) -> Option<&Entry> {
-        self.visible().get(self.selected).copied()
+        self.visible_entry(self.selected)
+    }
+
+    /// Filters the rows and counts the header's groups again: after the
+    /// rows, the filter or the clock changed.
+    pub fn derive(&mut self) {
+        let needle = self.filter.value().trim();
+        let now = self.now;
+        self.visible_rows = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.matches(needle, now))
+            .map(|(i, _)| i)
+            .collect();
+        self.name_width = self
+            .visible_rows
+            .iter()
+            .filter_map(|&i| self.entries.get(i))
+            .map(|e| e.name().chars().count())
+            .max()
+            .unwrap_or(0);
+        self.counts.clear();
+        for e in &self.entries {
+            *self.counts.entry(StatusGroup::of(e, now)).or_default() += 1;
+        }
     }
 
     /// The outcome or progress to show on `name`'s row, while it is fresh.
@@ -399,9 +447,6 @@ impl App {
     }
 
     pub fn count(&self, group: StatusGroup) -> usize {
-        self.entries
-            .iter()
-            .filter(|e| StatusGroup::of(e, self.now) == group)
-            .count()
+        self.counts.get(&group).copied().unwrap_or(0)
     }
 }

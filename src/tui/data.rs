@@ -11,7 +11,8 @@ use super::app::{Attempt, Entry, Reader};
 use crate::audit::{AuditLog, Event};
 use crate::engine::history;
 use crate::model::Credential;
-use crate::report::collect_rows;
+use crate::oauth::Providers;
+use crate::report::read_store;
 use crate::store::Store;
 
 /// Attempts kept per credential.
@@ -23,6 +24,7 @@ const READERS_TAIL_BYTES: u64 = 256 * 1024;
 
 type DiscoverFn = dyn Fn(&Path) -> Vec<Credential> + Send + Sync;
 type DependentsFn = dyn Fn(&Path) -> HashMap<String, Vec<String>> + Send + Sync;
+type DirsFn = dyn Fn() -> Vec<std::path::PathBuf> + Send + Sync;
 
 /// What other parts of credtop contribute to the dashboard, called on
 /// every reload with the home directory. The defaults contribute nothing.
@@ -32,6 +34,9 @@ pub struct Hooks {
     pub discovered: Box<DiscoverFn>,
     /// The MCP servers that depend on each credential, by credential name.
     pub dependents: Box<DependentsFn>,
+    /// The folders whose changes make [`Hooks::discovered`] worth calling
+    /// again before its slow timer.
+    pub watched: Box<DirsFn>,
 }
 
 impl Default for Hooks {
@@ -39,6 +44,7 @@ impl Default for Hooks {
         Hooks {
             discovered: Box::new(|_| Vec::new()),
             dependents: Box::new(|_| HashMap::new()),
+            watched: Box::new(Vec::new),
         }
     }
 }
@@ -49,33 +55,51 @@ pub fn load_entries(
     now: DateTime<Utc>,
     discovered: Vec<Credential>,
 ) -> (Vec<Entry>, Vec<String>) {
-    let home = store.home();
-    let (rows, problems) = collect_rows(store, now);
-    let mut entries: Vec<Entry> = rows.into_iter().map(Entry::from_row).collect();
+    let (mut entries, problems, _) = own_entries(store, now);
     let rotation = store.config().rotation_age_days();
-    // Another tool's credential has no refresh point of credtop's
-    // providers.toml: its zones are those `credtop status` shows.
-    let own: std::collections::HashSet<String> =
-        entries.iter().map(|e| e.name().to_string()).collect();
-    entries.extend(
-        discovered
-            .iter()
-            .filter(|c| !own.contains(&c.name))
-            .map(|c| Entry::new(c, now, None, rotation, None)),
-    );
-    for e in entries.iter_mut().filter(|e| e.owned) {
-        e.history = history(home, e.name());
+    let found: Vec<Entry> = discovered
+        .iter()
+        .map(|c| Entry::new(c, now, None, rotation, None))
+        .collect();
+    add_found(&mut entries, &found);
+    (entries, problems)
+}
+
+/// credtop's own rows with their refresh history, the problems met, and
+/// the providers they were read with.
+pub(super) fn own_entries(
+    store: &Store,
+    now: DateTime<Utc>,
+) -> (Vec<Entry>, Vec<String>, Providers) {
+    let read = read_store(store, now);
+    let mut entries: Vec<Entry> = read.rows.into_iter().map(Entry::from_row).collect();
+    // Most credentials were never refreshed: list the folder once.
+    let with_history = history::present(store.home());
+    for e in entries
+        .iter_mut()
+        .filter(|e| with_history.as_ref().is_none_or(|h| h.contains(e.name())))
+    {
+        e.history = history(store.home(), e.name());
     }
-    let mut readers = readers(home);
+    let mut readers = readers(store.home());
     for e in entries.iter_mut() {
         e.readers = readers.remove(e.name()).unwrap_or_default();
     }
-    (entries, problems)
+    (entries, read.problems, read.providers)
+}
+
+/// Other tools' rows after credtop's; one never hides credtop's own of the
+/// same name. Another tool's credential has no refresh point of credtop's
+/// providers.toml: its zones are those `credtop status` shows.
+pub(super) fn add_found(entries: &mut Vec<Entry>, found: &[Entry]) {
+    let own: std::collections::HashSet<String> =
+        entries.iter().map(|e| e.name().to_string()).collect();
+    entries.extend(found.iter().filter(|e| !own.contains(e.name())).cloned());
 }
 
 /// The credential's last refresh attempts, newest first, from the history
 /// every credtop process appends to (`history/<name>.jsonl`).
-fn history(home: &Path, name: &str) -> Vec<Attempt> {
+pub(super) fn history(home: &Path, name: &str) -> Vec<Attempt> {
     history::last(home, name, HISTORY_LEN)
         .into_iter()
         .map(|a| Attempt {
@@ -91,7 +115,7 @@ fn history(home: &Path, name: &str) -> Vec<Attempt> {
 }
 
 /// Recent `secret_read` records, newest first, by credential.
-fn readers(home: &Path) -> HashMap<String, Vec<Reader>> {
+pub(super) fn readers(home: &Path) -> HashMap<String, Vec<Reader>> {
     let mut by_name: HashMap<String, Vec<Reader>> = HashMap::new();
     let Ok(read) = crate::audit::read_tail(&AuditLog::new(home), None, READERS_TAIL_BYTES) else {
         return by_name;

@@ -6,8 +6,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::app::{Activity, App, Mode, Notice, Overlay};
+use super::bindings::{self, Action};
 use super::msg::Task;
-use super::update::reselect;
 use crate::model::{Kind, Secret};
 
 fn is_ctrl_c(key: &KeyEvent) -> bool {
@@ -43,71 +43,79 @@ fn on_filter_key(app: &mut App, key: KeyEvent) {
             app.filter.handle_event(&Event::Key(key));
         }
     }
-    reselect(app, None);
 }
 
-fn move_selection(app: &mut App, key: KeyCode) -> bool {
-    let len = app.visible().len();
-    let last = len.saturating_sub(1);
-    app.selected = match key {
-        KeyCode::Char('j') | KeyCode::Down => (app.selected + 1).min(last),
-        KeyCode::Char('k') | KeyCode::Up => app.selected.saturating_sub(1),
-        KeyCode::Char('g') | KeyCode::Home => 0,
-        KeyCode::Char('G') | KeyCode::End => last,
-        KeyCode::PageDown => (app.selected + 10).min(last),
-        KeyCode::PageUp => app.selected.saturating_sub(10),
-        _ => return false,
+fn move_selection(app: &mut App, action: Action) {
+    let last = app.visible_len().saturating_sub(1);
+    app.selected = match action {
+        Action::Down => (app.selected + 1).min(last),
+        Action::Up => app.selected.saturating_sub(1),
+        Action::First => 0,
+        Action::Last => last,
+        Action::PageDown => (app.selected + 10).min(last),
+        Action::PageUp => app.selected.saturating_sub(10),
+        _ => app.selected,
     };
-    true
 }
 
 fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
-    if move_selection(app, key.code) {
+    if key.code == KeyCode::Esc {
+        // Esc undoes what is open: the filter first, then the detail pane.
+        if app.filter.value().is_empty() {
+            app.show_detail = false;
+        } else {
+            app.filter.reset();
+        }
         return None;
     }
-    match key.code {
-        KeyCode::Char('q') => app.quit = true,
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
-        KeyCode::Char('/') => app.filter_editing = true,
-        KeyCode::Esc if !app.filter.value().is_empty() => {
-            app.filter.reset();
-            reselect(app, None);
-        }
-        KeyCode::Esc => app.show_detail = false,
-        KeyCode::Enter => app.show_detail = !app.show_detail,
-        KeyCode::Char('a') => {
+    let action = bindings::action(key.code)?;
+    match action {
+        Action::Down
+        | Action::Up
+        | Action::First
+        | Action::Last
+        | Action::PageDown
+        | Action::PageUp => move_selection(app, action),
+        Action::Quit => app.quit = true,
+        Action::Help => app.overlay = Some(Overlay::Help),
+        Action::Filter => app.filter_editing = true,
+        Action::Detail => app.show_detail = !app.show_detail,
+        Action::Audit => {
             app.mode = Mode::Audit;
             app.audit.scroll = 0;
             return Some(Task::LoadAudit);
         }
-        KeyCode::Char('l') => return start_login(app, false),
-        KeyCode::Char('L') => return start_login(app, true),
-        KeyCode::Char('r') => return start_refresh(app),
-        KeyCode::Char('R') => return start_rotate(app),
-        KeyCode::Char('x') => {
+        Action::Login => return start_login(app, false),
+        Action::LoginDevice => return start_login(app, true),
+        Action::Refresh => return start_refresh(app),
+        Action::Rotate => return start_rotate(app),
+        Action::Revoke => {
             if let Some(name) = owned_selection(app, "revoke") {
                 app.overlay = Some(Overlay::ConfirmRevoke { name });
             }
         }
-        KeyCode::Char('d') => {
-            if let Some(name) = owned_selection(app, "log out of") {
-                let provider = app
-                    .selected_entry()
-                    .map(|e| e.row.provider.clone())
-                    .unwrap_or_default();
-                let names = app
-                    .entries
-                    .iter()
-                    .filter(|e| e.owned && e.row.provider == provider)
-                    .map(|e| e.name().to_string())
-                    .collect::<Vec<_>>();
-                let names = if names.is_empty() { vec![name] } else { names };
-                app.overlay = Some(Overlay::ConfirmLogout { provider, names });
-            }
-        }
-        _ => {}
+        Action::Logout => confirm_logout(app),
     }
     None
+}
+
+/// `d`: every credential of the selected one's provider, after a y/n.
+fn confirm_logout(app: &mut App) {
+    let Some(name) = owned_selection(app, "log out of") else {
+        return;
+    };
+    let provider = app
+        .selected_entry()
+        .map(|e| e.row.provider.clone())
+        .unwrap_or_default();
+    let names = app
+        .entries
+        .iter()
+        .filter(|e| e.owned && e.row.provider == provider)
+        .map(|e| e.name().to_string())
+        .collect::<Vec<_>>();
+    let names = if names.is_empty() { vec![name] } else { names };
+    app.overlay = Some(Overlay::ConfirmLogout { provider, names });
 }
 
 /// The selected credential's name when credtop may act on it; otherwise a

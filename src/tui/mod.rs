@@ -9,10 +9,13 @@
 
 mod actions;
 mod app;
+mod bindings;
 mod data;
 mod error;
 mod keymap;
+mod merge;
 mod msg;
+mod reload;
 mod runtime;
 mod update;
 mod view;

@@ -21,11 +21,24 @@ pub enum Msg {
     Engine(EngineEvent),
     /// The engine's event stream overflowed: re-read everything.
     EngineLagged,
-    /// The store was read again.
+    /// Everything was read again: every row replaced.
     Loaded {
         entries: Vec<Entry>,
         problems: Vec<String>,
         /// MCP servers by credential name, from [`super::Hooks`].
+        dependents: HashMap<String, Vec<String>>,
+    },
+    /// One of credtop's credentials was read again; None: it is gone.
+    Reread {
+        name: String,
+        entry: Option<Box<Entry>>,
+        /// Why it could not be read, if it could not.
+        problem: Option<String>,
+    },
+    /// Other tools' credentials (and the MCP servers) were read again.
+    Discovered {
+        entries: Vec<Entry>,
+        problems: Vec<String>,
         dependents: HashMap<String, Vec<String>>,
     },
     AuditLoaded(AuditRead),
@@ -54,8 +67,14 @@ pub enum Msg {
 /// result comes back as a [`Msg`].
 #[derive(Debug)]
 pub enum Task {
-    /// Re-read the store, lane states and refresh history.
+    /// Re-read everything: the store, lane states, refresh history, and
+    /// other tools' credentials.
     Reload,
+    /// Re-read one of credtop's credentials (its file, lane state and
+    /// history), whoever changed it.
+    ReloadOne {
+        name: String,
+    },
     LoadAudit,
     Refresh {
         name: String,

@@ -20,7 +20,7 @@ use super::error::DashboardError;
 use super::msg::{Msg, Task};
 use super::{update, view};
 use crate::audit::Actor;
-use crate::engine::{EngineConfig, EngineEvent, Lifecycle, StopSignals};
+use crate::engine::{EngineConfig, EngineEvent, EngineHandle, Lifecycle, StopSignals};
 
 /// How long quitting waits for the engine to finish a refresh in flight.
 const ENGINE_STOP_GRACE: Duration = Duration::from_secs(3);
@@ -56,26 +56,49 @@ async fn dashboard(lc: Arc<Lifecycle>, hooks: Hooks) -> Result<(), DashboardErro
         ratatui::restore();
         DashboardError::Terminal(e)
     })?;
-    // The same engine as `credtop daemon`, without the daemon lock: they
-    // may run together, the per-credential locks keep refreshes
-    // single-flight.
-    let mut engine = crate::engine::spawn(Arc::clone(&lc), EngineConfig::default());
     let (tx, rx) = mpsc::unbounded_channel();
     let exec = Executor::start(Arc::clone(&lc), tx, hooks);
     exec.run(Task::Reload);
     let mut app = App::new(Utc::now(), lc.home().to_path_buf(), !no_color());
+    let mut engine = None;
 
-    let result = event_loop(&mut terminal, &mut app, &exec, &mut engine.events, rx).await;
+    let result = event_loop(&mut terminal, &mut app, &exec, &mut engine, &lc, rx).await;
     ratatui::restore();
-    engine.stop(ENGINE_STOP_GRACE).await;
+    if let Some(engine) = engine {
+        engine.stop(ENGINE_STOP_GRACE).await;
+    }
     result
+}
+
+/// The same engine as `credtop daemon`, without the daemon lock: they may
+/// run together, the per-credential locks keep refreshes single-flight. It
+/// starts once the first full table is on screen, so that its own first
+/// pass over the store does not hold up the first frame.
+fn start_engine(slot: &mut Option<EngineHandle>, lc: &Arc<Lifecycle>) {
+    if slot.is_none() {
+        *slot = Some(crate::engine::spawn(
+            Arc::clone(lc),
+            EngineConfig::default(),
+        ));
+    }
+}
+
+/// The next engine event, or never while the engine has not started.
+async fn next_event(
+    engine: &mut Option<EngineHandle>,
+) -> Result<EngineEvent, broadcast::error::RecvError> {
+    match engine {
+        Some(e) => e.events.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     exec: &Executor,
-    engine_rx: &mut broadcast::Receiver<EngineEvent>,
+    engine: &mut Option<EngineHandle>,
+    lc: &Arc<Lifecycle>,
     mut results: mpsc::UnboundedReceiver<Msg>,
 ) -> Result<(), DashboardError> {
     let mut signals = StopSignals::install().map_err(DashboardError::Signals)?;
@@ -96,7 +119,7 @@ async fn event_loop(
                 Some(Err(e)) => return Err(DashboardError::Input(e)),
                 None => Msg::Quit,
             },
-            event = engine_rx.recv(), if engine_open => match event {
+            event = next_event(engine), if engine_open => match event {
                 Ok(e) => Msg::Engine(e),
                 Err(broadcast::error::RecvError::Lagged(_)) => Msg::EngineLagged,
                 Err(broadcast::error::RecvError::Closed) => {
@@ -119,6 +142,9 @@ async fn event_loop(
         terminal
             .draw(|f| view(app, f))
             .map_err(DashboardError::Draw)?;
+        if app.loaded {
+            start_engine(engine, lc);
+        }
     }
 }
 

@@ -5,12 +5,27 @@ use super::msg::{Msg, Task};
 use crate::engine::EngineEvent;
 
 /// Applies `msg` to `app`; returns the background work it asks for.
+/// Filtering and counting run here, when rows, filter or clock changed,
+/// so that drawing a frame derives nothing.
 pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
+    if let Msg::Key(key) = msg {
+        let filter = app.filter.value().to_string();
+        let task = super::keymap::on_key(app, key);
+        if app.filter.value() != filter {
+            app.derive();
+            reselect(app, None);
+        }
+        return task;
+    }
+    apply(app, msg)
+}
+
+fn apply(app: &mut App, msg: Msg) -> Option<Task> {
     match msg {
-        Msg::Key(key) => super::keymap::on_key(app, key),
-        Msg::Resize => None,
+        Msg::Key(_) | Msg::Resize => None,
         Msg::Tick(now) => {
             app.now = now;
+            app.derive();
             None
         }
         Msg::Engine(event) => on_engine(app, event),
@@ -23,9 +38,32 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
             let keep = app.selected_entry().map(|e| e.name().to_string());
             app.entries = entries;
             app.dependents = dependents;
-            app.problems = problems;
+            app.store_problems = problems;
+            app.found_problems.clear();
             app.loaded = true;
-            reselect(app, keep.as_deref());
+            rows_changed(app, keep.as_deref());
+            None
+        }
+        Msg::Reread {
+            name,
+            entry,
+            problem,
+        } => {
+            let keep = app.selected_entry().map(|e| e.name().to_string());
+            super::merge::one(app, &name, entry.map(|e| *e), problem);
+            rows_changed(app, keep.as_deref());
+            None
+        }
+        Msg::Discovered {
+            entries,
+            problems,
+            dependents,
+        } => {
+            let keep = app.selected_entry().map(|e| e.name().to_string());
+            super::merge::discovered(app, entries);
+            app.found_problems = problems;
+            app.dependents = dependents;
+            rows_changed(app, keep.as_deref());
             None
         }
         Msg::AuditLoaded(read) => {
@@ -50,6 +88,7 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
             None
         }
         Msg::ActionDone { name, ok, text } => {
+            let row = name.clone();
             if matches!(app.overlay, Some(Overlay::LoginUrl { .. })) {
                 app.overlay = None;
             }
@@ -62,7 +101,7 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
                 },
             );
             app.notice = Some(Notice { ok, text });
-            Some(Task::Reload)
+            Some(Task::ReloadOne { name: row })
         }
         Msg::Notice { ok, text } => {
             app.notice = Some(Notice { ok, text });
@@ -101,46 +140,61 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Option<Task> {
             None
         }
         EngineEvent::RefreshSucceeded { name, latency, .. } => {
-            done(
-                app,
-                name,
-                true,
-                format!("refreshed in {} ms", latency.as_millis()),
-            );
-            Some(Task::Reload)
+            let text = format!("refreshed in {} ms", latency.as_millis());
+            done(app, name.clone(), true, text);
+            Some(Task::ReloadOne { name })
         }
         EngineEvent::RefreshNotNeeded { name } => {
-            done(app, name, true, "fresh already".into());
-            Some(Task::Reload)
+            done(app, name.clone(), true, "fresh already".into());
+            Some(Task::ReloadOne { name })
         }
         EngineEvent::RefreshFailed { name, kind, .. } => {
             done(app, name.clone(), false, format!("refresh failed: {kind}"));
-            Some(Task::Reload)
+            Some(Task::ReloadOne { name })
         }
         EngineEvent::LanePaused { name, kind } => {
             app.notice = Some(Notice {
                 ok: false,
                 text: format!("{name} paused ({kind}); it needs you: press l to log in again"),
             });
-            Some(Task::Reload)
+            Some(Task::ReloadOne { name })
         }
         EngineEvent::RefreshedElsewhere { name, host } => {
-            done(app, name, true, format!("refreshed by {host}"));
-            Some(Task::Reload)
+            done(app, name.clone(), true, format!("refreshed by {host}"));
+            Some(Task::ReloadOne { name })
         }
-        EngineEvent::Warning { .. } | EngineEvent::ExternalChange { .. } => Some(Task::Reload),
+        // Whoever wrote it (this dashboard, the daemon, a CLI call, another
+        // tool): the credential is read again. The audit trail alone says
+        // whose write it was.
+        EngineEvent::Warning { name, .. }
+        | EngineEvent::ExternalChange { name, .. }
+        | EngineEvent::CredentialChanged { name } => Some(Task::ReloadOne { name }),
     }
 }
 
-/// After the rows changed, keep the same credential selected if it is
-/// still there.
+/// The rows changed: problems, filter and counts follow, and the same
+/// credential stays selected if it is still there.
+fn rows_changed(app: &mut App, keep: Option<&str>) {
+    app.problems = app
+        .store_problems
+        .iter()
+        .chain(&app.found_problems)
+        .cloned()
+        .collect();
+    app.derive();
+    reselect(app, keep);
+}
+
+/// Keeps the same credential selected if it is still there, and the
+/// selection inside the rows.
 pub(super) fn reselect(app: &mut App, keep: Option<&str>) {
-    let visible = app.visible();
-    if let Some(i) = keep.and_then(|k| visible.iter().position(|e| e.name() == k)) {
+    let found = keep.and_then(|k| {
+        (0..app.visible_len()).find(|&i| app.visible_entry(i).is_some_and(|e| e.name() == k))
+    });
+    if let Some(i) = found {
         app.selected = i;
     }
-    let len = app.visible().len();
-    app.selected = app.selected.min(len.saturating_sub(1));
+    app.selected = app.selected.min(app.visible_len().saturating_sub(1));
 }
 
 fn clamp_audit_scroll(app: &mut App) {

@@ -66,7 +66,7 @@ fn draw_table_mode(app: &App, frame: &mut Frame, area: Rect) {
         detail::draw(app, entry, frame, right);
     } else {
         // The table keeps the selected row in view; the detail gets the rest.
-        let rows = (app.visible().len() as u16 + 3)
+        let rows = (app.visible_len() as u16 + 3)
             .min(area.height * 2 / 5)
             .max(5);
         let [top, bottom] =
@@ -118,7 +118,7 @@ fn notice_line(app: &App) -> Line<'static> {
             Span::styled(" filter: ", bold()),
             Span::raw(format!("{}{cursor}", app.filter.value())),
             Span::styled(
-                format!("  ({} of {})", app.visible().len(), app.entries.len()),
+                format!("  ({} of {})", app.visible_len(), app.entries.len()),
                 dim(app.color),
             ),
         ]);
@@ -143,39 +143,22 @@ fn notice_line(app: &App) -> Line<'static> {
     }
 }
 
+/// In the audit view, the keys that work there.
+const AUDIT_HINTS: &[(&str, &str)] = &[
+    ("j/k", "scroll"),
+    ("/", "filter"),
+    ("r", "reload"),
+    ("a", "back"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+
 fn hint_line(app: &App, width: u16) -> Line<'static> {
-    let hints: &[(&str, &str)] = match app.mode {
-        Mode::Table if width < 100 => &[
-            ("⏎", "detail"),
-            ("/", "filter"),
-            ("r", "refresh"),
-            ("l", "login"),
-            ("x", "revoke"),
-            ("a", "audit"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
-        Mode::Audit => &[
-            ("j/k", "scroll"),
-            ("/", "filter"),
-            ("r", "reload"),
-            ("a", "back"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
-        Mode::Table => &[
-            ("j/k", "move"),
-            ("⏎", "detail"),
-            ("/", "filter"),
-            ("r", "refresh"),
-            ("l", "login"),
-            ("R", "rotate"),
-            ("x", "revoke"),
-            ("d", "logout"),
-            ("a", "audit"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
+    let hints: Vec<(&str, &str)> = match app.mode {
+        Mode::Audit => AUDIT_HINTS.to_vec(),
+        Mode::Table => crate::tui::bindings::hints(width)
+            .map(|h| (h.key, h.word))
+            .collect(),
     };
     let mut spans = vec![Span::raw(" ")];
     for (k, what) in hints {

@@ -8,21 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::style::{bold, dim, fg};
 use crate::tui::app::{App, Overlay};
-
-const HELP: &[(&str, &str)] = &[
-    ("j k ↓ ↑", "move (PgDn PgUp by ten)"),
-    ("g G", "first / last"),
-    ("Enter", "show or hide the detail pane"),
-    ("/", "filter by name, provider or status (Esc clears)"),
-    ("r", "refresh the selected credential now"),
-    ("l L", "log in: browser / device code (selected provider)"),
-    ("R", "rotate: new grant or new key, old one retired"),
-    ("x", "revoke at the provider and delete (asks first)"),
-    ("d", "log out of the selected provider (asks first)"),
-    ("a", "audit trail (/ filters by credential or event)"),
-    ("?", "this help"),
-    ("q Ctrl-C", "quit (the engine stops with the dashboard)"),
-];
+use crate::tui::bindings;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     area.centered(
@@ -55,9 +41,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
     let yes_no = || Line::styled("y confirms, any other key cancels", dim(c));
     match overlay {
         Overlay::Help => {
-            let mut lines: Vec<Line> = HELP
+            let mut lines: Vec<Line> = bindings::TABLE
                 .iter()
-                .map(|(k, what)| Line::from(format!("{k:>9}  {what}")))
+                .map(|b| Line::from(format!("{:>9}  {}", b.shown, b.help)))
                 .collect();
             lines.push(Line::raw(""));
             lines.push(Line::raw(

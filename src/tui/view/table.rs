@@ -49,24 +49,23 @@ fn columns(width: u16, name_w: u16) -> Vec<(Col, &'static str, Constraint)> {
 }
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let visible = app.visible();
-    let name_w = visible.iter().map(|e| e.name().chars().count()).max();
-    let cols = columns(area.width, name_w.unwrap_or(0) as u16);
+    let len = app.visible_len();
+    let cols = columns(area.width, app.name_width as u16);
     let header = Row::new(cols.iter().map(|(_, title, _)| Cell::from(*title))).style(bold());
     // Only the rows that fit are built: with 10,000 credentials, building
     // every row on every one-second tick would cost megabytes and
     // milliseconds for nothing. The window keeps the selection in view
     // (at the bottom when scrolling down, as ratatui itself would).
     let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let start = app.selected.saturating_sub(height - 1).min(visible.len());
-    let end = (start + height).min(visible.len());
-    let rows = visible[start..end].iter().map(|e| {
+    let start = app.selected.saturating_sub(height - 1).min(len);
+    let end = (start + height).min(len);
+    let rows = (start..end).filter_map(|i| app.visible_entry(i)).map(|e| {
         Row::new(
             cols.iter()
                 .map(|(col, _, c)| cell(app, e, *col, constraint_len(*c))),
         )
     });
-    let title = format!(" Credentials ({}) ", visible.len());
+    let title = format!(" Credentials ({len}) ");
     let highlight = if app.color {
         Style::default()
             .bg(super::style::SELECTED_BG)
@@ -81,7 +80,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .highlight_symbol("▶ ")
         .column_spacing(1);
     let mut state = TableState::default()
-        .with_selected(Some(app.selected.saturating_sub(start)).filter(|_| !visible.is_empty()));
+        .with_selected(Some(app.selected.saturating_sub(start)).filter(|_| len > 0));
     frame.render_stateful_widget(table, area, &mut state);
 }
 

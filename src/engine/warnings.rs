@@ -1,0 +1,95 @@
+//! Warnings about credentials credtop cannot refresh, said once: in the
+//! audit trail (unless another engine, the daemon beside the dashboard,
+//! has just said the same about this token) and on the event channel.
+//! Also which tokens credtop processes wrote lately, so that a change an
+//! engine sees is called external only when no credtop process made it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
+
+use super::schedule::rank;
+use super::{EngineEvent, Lifecycle};
+use crate::audit::{AuditLog, AuditRecord, Event, Outcome, scan_tail};
+use crate::model::Zone;
+
+/// The strongest warning the last `max_bytes` of the audit trail hold for
+/// each fingerprint: Danger for `warning_raised` (a danger zone, or a key
+/// past its rotation age), Expired for `token_expired`.
+pub(super) fn audited(audit: &AuditLog, max_bytes: u64) -> HashMap<String, Zone> {
+    let mut out: HashMap<String, Zone> = HashMap::new();
+    let events = [Event::WarningRaised, Event::TokenExpired];
+    let _ = scan_tail(audit, max_bytes, &events, |r| {
+        let zone = warned_zone(r.event);
+        if let Some(fp) = r.fingerprint {
+            let seen = out.entry(fp.0).or_insert(zone);
+            if rank(zone) > rank(*seen) {
+                *seen = zone;
+            }
+        }
+    });
+    out
+}
+
+/// The zone a warning event stands for.
+fn warned_zone(e: Event) -> Zone {
+    if e == Event::TokenExpired {
+        Zone::Expired
+    } else {
+        Zone::Danger
+    }
+}
+
+/// Audits (unless just said by another engine) and announces a warning
+/// about credential `name`.
+pub(super) fn raise(
+    lc: &Lifecycle,
+    name: &str,
+    event: Event,
+    zone: Zone,
+    detail: String,
+) -> EngineEvent {
+    let mut record = AuditRecord::new(event, lc.actor(), Outcome::Info)
+        .named(name)
+        .detail(detail);
+    let fingerprint = match lc.store().load(name) {
+        Ok(cred) => {
+            record = record.about(&cred);
+            Some(cred.secret.fingerprint().0)
+        }
+        Err(_) => None,
+    };
+    let said = audited(lc.audit(), 16 << 10);
+    let already = fingerprint
+        .and_then(|fp| said.get(&fp).copied())
+        .is_some_and(|z| rank(z) >= rank(warned_zone(event)));
+    if !already {
+        lc.audit().record(record);
+    }
+    EngineEvent::Warning {
+        name: name.to_string(),
+        zone,
+    }
+}
+
+/// Fingerprints written lately by any credtop process (refreshes by
+/// `credtop token`, logins, rotations), read from the audit trail's tail.
+pub(super) fn recent_credtop_writes(audit: &AuditLog) -> BTreeSet<String> {
+    let since = Utc::now() - chrono::Duration::hours(1);
+    let writes = [
+        Event::RefreshSucceeded,
+        Event::LoginCompleted,
+        Event::Rotate,
+        Event::CredentialAdded,
+    ];
+    let mut out = BTreeSet::new();
+    // The last few MiB hold far more than an hour of any real home.
+    let _ = scan_tail(audit, 8 << 20, &writes, |r| {
+        if r.ts >= since
+            && let Some(f) = r.fingerprint
+        {
+            out.insert(f.0);
+        }
+    });
+    out
+}

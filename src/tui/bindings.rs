@@ -1,0 +1,216 @@
+//! The one table of keys: the key map dispatches on it, the help overlay
+//! lists it, the hint line picks from it, and a test holds the README's
+//! table of keys to it.
+
+use crossterm::event::KeyCode;
+
+/// What a key does on the table of credentials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Down,
+    Up,
+    First,
+    Last,
+    PageDown,
+    PageUp,
+    Detail,
+    Filter,
+    Refresh,
+    Login,
+    LoginDevice,
+    Rotate,
+    Revoke,
+    Logout,
+    Audit,
+    Help,
+    Quit,
+}
+
+/// One line of the help: its keys, how help and hint line show them.
+pub struct Binding {
+    pub keys: &'static [(KeyCode, Action)],
+    /// The keys as the help shows them.
+    pub shown: &'static str,
+    pub help: &'static str,
+    /// The hint line's key and word; `narrow` ones stay below 100 columns.
+    pub hint: Option<Hint>,
+}
+
+pub struct Hint {
+    pub key: &'static str,
+    pub word: &'static str,
+    pub narrow: bool,
+}
+
+const fn hint(key: &'static str, word: &'static str, narrow: bool) -> Option<Hint> {
+    Some(Hint { key, word, narrow })
+}
+
+use Action::*;
+use KeyCode::Char;
+
+pub const TABLE: &[Binding] = &[
+    Binding {
+        keys: &[
+            (Char('j'), Down),
+            (Char('k'), Up),
+            (KeyCode::Down, Down),
+            (KeyCode::Up, Up),
+            (KeyCode::PageDown, PageDown),
+            (KeyCode::PageUp, PageUp),
+        ],
+        shown: "j k ↓ ↑",
+        help: "move (PgDn PgUp by ten)",
+        hint: hint("j/k", "move", false),
+    },
+    Binding {
+        keys: &[
+            (Char('g'), First),
+            (Char('G'), Last),
+            (KeyCode::Home, First),
+            (KeyCode::End, Last),
+        ],
+        shown: "g G",
+        help: "first / last",
+        hint: None,
+    },
+    Binding {
+        keys: &[(KeyCode::Enter, Detail)],
+        shown: "Enter",
+        help: "show or hide the detail pane",
+        hint: hint("⏎", "detail", true),
+    },
+    Binding {
+        keys: &[(Char('/'), Filter)],
+        shown: "/",
+        help: "filter by name, provider or status (Esc clears)",
+        hint: hint("/", "filter", true),
+    },
+    Binding {
+        keys: &[(Char('r'), Refresh)],
+        shown: "r",
+        help: "refresh the selected credential now",
+        hint: hint("r", "refresh", true),
+    },
+    Binding {
+        keys: &[(Char('l'), Login), (Char('L'), LoginDevice)],
+        shown: "l L",
+        help: "log in: browser / device code (selected provider)",
+        hint: hint("l", "login", true),
+    },
+    Binding {
+        keys: &[(Char('R'), Rotate)],
+        shown: "R",
+        help: "rotate: new grant or new key, old one retired",
+        hint: hint("R", "rotate", false),
+    },
+    Binding {
+        keys: &[(Char('x'), Revoke)],
+        shown: "x",
+        help: "revoke at the provider and delete (asks first)",
+        hint: hint("x", "revoke", true),
+    },
+    Binding {
+        keys: &[(Char('d'), Logout)],
+        shown: "d",
+        help: "log out of the selected provider (asks first)",
+        hint: hint("d", "logout", false),
+    },
+    Binding {
+        keys: &[(Char('a'), Audit)],
+        shown: "a",
+        help: "audit trail (/ filters by credential or event)",
+        hint: hint("a", "audit", true),
+    },
+    Binding {
+        keys: &[(Char('?'), Help)],
+        shown: "?",
+        help: "this help",
+        hint: hint("?", "help", true),
+    },
+    Binding {
+        keys: &[(Char('q'), Quit)],
+        shown: "q Ctrl-C",
+        help: "quit (the engine stops with the dashboard)",
+        hint: hint("q", "quit", true),
+    },
+];
+
+/// The action of `code` on the table, if it has one.
+pub fn action(code: KeyCode) -> Option<Action> {
+    TABLE
+        .iter()
+        .flat_map(|b| b.keys)
+        .find(|(k, _)| *k == code)
+        .map(|(_, a)| *a)
+}
+
+/// The hint line's keys for the table at `width` columns.
+pub fn hints(width: u16) -> impl Iterator<Item = &'static Hint> {
+    TABLE
+        .iter()
+        .filter_map(|b| b.hint.as_ref())
+        // Below 100 columns only the essential ones, and moving goes
+        // without saying.
+        .filter(move |h| width >= 100 || h.narrow)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// How the README writes a key.
+    fn readme_name(code: KeyCode) -> String {
+        match code {
+            Char(c) => c.to_string(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::Enter => "Enter".into(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// The backticked keys of the README's table of dashboard keys.
+    fn readme_keys() -> BTreeSet<String> {
+        let readme = include_str!("../../README.md");
+        let table: Vec<&str> = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("| key | what |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        assert!(!table.is_empty(), "the README has no table of keys");
+        table
+            .iter()
+            .filter_map(|l| l.split('|').nth(1))
+            .flat_map(|keys| keys.split('`').skip(1).step_by(2))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_exactly_the_keys_of_the_table() {
+        let ours: BTreeSet<String> = TABLE
+            .iter()
+            .flat_map(|b| b.keys)
+            .map(|(k, _)| readme_name(*k))
+            .collect();
+        assert_eq!(readme_keys(), ours);
+    }
+
+    #[test]
+    fn every_key_does_one_thing() {
+        let mut seen = BTreeSet::new();
+        for (key, _) in TABLE.iter().flat_map(|b| b.keys) {
+            assert!(seen.insert(readme_name(*key)), "{key:?} bound twice");
+        }
+        assert_eq!(action(Char('x')), Some(Revoke));
+        assert_eq!(action(Char('z')), None);
+    }
+}
