@@ -188,22 +188,59 @@ impl AuditLog {
         &self.path
     }
 
+    /// Opens the trail for appending: what an operation that must be
+    /// audited does before it changes anything ("audit or fail"). Holding
+    /// the descriptor, its records can then be written whatever happens to
+    /// the path meanwhile. Opened like a credential (no symlink, a private
+    /// regular file of this user's own).
+    pub fn writer(&self) -> Result<AuditWriter, StoreError> {
+        match open_append_0600(&self.path) {
+            Ok(file) => Ok(AuditWriter {
+                file,
+                path: self.path.clone(),
+            }),
+            Err(e) => Err(StoreError::AuditUnwritable {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
     /// Appends one record as one `write` on an `O_APPEND` descriptor, so
     /// lines from concurrent processes never interleave.
     pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
-        let mut line = serde_json::to_vec(record).expect("audit records serialize");
-        line.push(b'\n');
-        let mut file = open_append_0600(&self.path)?;
-        file.write_all(&line)
-            .map_err(|e| StoreError::io(&self.path, e))
+        self.writer()?.append(record)
     }
 
     /// Appends, and reports a failure to the debug log instead of failing
-    /// the operation that is being audited.
+    /// the operation: only for records of what already happened or failed
+    /// (a failure, a warning), never in place of [`Self::writer`] for a
+    /// change.
     pub fn record(&self, record: AuditRecord) {
         if let Err(e) = self.append(&record) {
             tracing::error!(error = %e, event = record.event.as_str(), "audit write failed");
         }
+    }
+}
+
+/// The trail, open for appending (see [`AuditLog::writer`]).
+#[derive(Debug)]
+pub struct AuditWriter {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl AuditWriter {
+    /// One record, one `write(2)`: no interleaving with other processes.
+    pub fn append(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
+        let mut line = serde_json::to_vec(record).expect("audit records serialize");
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .map_err(|e| StoreError::AuditUnwritable {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
     }
 }
 
@@ -219,5 +256,21 @@ mod tests {
             assert_eq!(ev as usize, i);
             assert_eq!(ev.as_str(), *name);
         }
+    }
+
+    #[test]
+    fn an_unusable_trail_is_a_typed_error_before_anything_is_written() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join("audit.jsonl")).unwrap();
+        let log = AuditLog::new(home.path());
+        assert!(matches!(
+            log.writer(),
+            Err(StoreError::AuditUnwritable { .. })
+        ));
+        let rec = AuditRecord::new(Event::Logout, Actor::Cli, Outcome::Ok);
+        assert!(matches!(
+            log.append(&rec),
+            Err(StoreError::AuditUnwritable { .. })
+        ));
     }
 }

@@ -21,6 +21,7 @@ pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
         home: ctx.home.clone(),
         audit: ctx.audit.clone(),
     };
+    crate::engine::process::make_undumpable();
     let lc = lifecycle(&ctx)?;
     // The engine refreshes through providers: without them it is useless.
     if let Some(e) = lc.providers_error() {

@@ -24,6 +24,8 @@ pub fn add(
         ));
     }
     let store = ctx.store()?;
+    // Audit or fail: a key that cannot be audited is not stored.
+    let mut audit = ctx.audit.writer()?;
     let _lock = store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
     match store.load(name) {
         Err(StoreError::NotFound { .. }) => {}
@@ -50,8 +52,13 @@ pub fn add(
         source: store.source(),
     };
     store.save(&cred)?;
-    ctx.audit
-        .record(AuditRecord::new(Event::CredentialAdded, ctx.actor, Outcome::Ok).about(&cred));
+    let record = AuditRecord::new(Event::CredentialAdded, ctx.actor, Outcome::Ok).about(&cred);
+    if let Err(e) = audit.append(&record) {
+        // The trail failed between opening and writing (a full disk):
+        // take the key back out rather than keep it unaudited.
+        let _ = store.delete(name);
+        return Err(e.into());
+    }
     eprintln!(
         "Stored {name} ({}, fingerprint {}).",
         kind.as_str(),

@@ -1,12 +1,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
 use super::alert::{self, Alert};
 use super::{history, lane};
-use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
+use crate::audit::{Actor, AuditLog, AuditRecord, AuditWriter, Event, Outcome};
 use crate::model::{Credential, FailureKind, Kind, Zone, shell_quoted};
 use crate::oauth::{
     self, Endpoints, HttpClient, LoginPrompt, OAuthClient, OAuthError, ProviderConfig, Providers,
@@ -30,7 +31,9 @@ impl LifecycleError {
     pub fn kind(&self) -> FailureKind {
         match self {
             LifecycleError::OAuth(e) => e.kind,
-            LifecycleError::Store(StoreError::LockTimeout { .. }) => FailureKind::Transient,
+            // Both pass once fixed: the engine backs off and tries again.
+            LifecycleError::Store(StoreError::LockTimeout { .. })
+            | LifecycleError::Store(StoreError::AuditUnwritable { .. }) => FailureKind::Transient,
             LifecycleError::Store(_) | LifecycleError::SameSecret => FailureKind::ConfigError,
         }
     }
@@ -85,6 +88,9 @@ pub struct Lifecycle {
     providers_error: Option<OAuthError>,
     http: HttpClient,
     audit: AuditLog,
+    /// Set while the trail cannot be written, so the operator is alerted
+    /// once when it breaks, not on every refresh that it blocks.
+    audit_down: AtomicBool,
     actor: Actor,
 }
 
@@ -101,6 +107,7 @@ impl Lifecycle {
             providers_error,
             http: HttpClient::new(),
             audit: AuditLog::new(home),
+            audit_down: AtomicBool::new(false),
             actor,
         })
     }
@@ -147,11 +154,46 @@ impl Lifecycle {
         Ok((cfg, endpoints, client))
     }
 
+    /// Audit or fail: the trail, opened before an operation changes
+    /// anything, or a typed error and no change. The daemon and the
+    /// dashboard alert the operator once when the trail becomes
+    /// unwritable (a CLI command says so itself).
+    async fn reserve_audit(&self) -> Result<AuditWriter, LifecycleError> {
+        match self.audit.writer() {
+            Ok(w) => {
+                self.audit_down.store(false, Ordering::Relaxed);
+                Ok(w)
+            }
+            Err(e) => {
+                if self.actor != Actor::Cli && !self.audit_down.swap(true, Ordering::Relaxed) {
+                    self.send_alert(Alert {
+                        ts: Utc::now(),
+                        event: "audit_unwritable",
+                        credential: String::new(),
+                        provider: String::new(),
+                        kind: FailureKind::ConfigError,
+                        message: e.to_string(),
+                    })
+                    .await;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
     /// The cross-process lock, waited for off the async threads.
     async fn lock(&self, name: &str) -> Result<CredentialLock, LifecycleError> {
+        self.lock_within(name, DEFAULT_LOCK_TIMEOUT).await
+    }
+
+    async fn lock_within(
+        &self,
+        name: &str,
+        wait: Duration,
+    ) -> Result<CredentialLock, LifecycleError> {
         let store = Arc::clone(&self.store);
         let name = name.to_string();
-        tokio::task::spawn_blocking(move || store.lock(&name, DEFAULT_LOCK_TIMEOUT))
+        tokio::task::spawn_blocking(move || store.lock(&name, wait))
             .await
             .expect("lock task does not panic")
             .map_err(LifecycleError::from)
@@ -167,7 +209,18 @@ impl Lifecycle {
         name: &str,
         mode: RefreshMode,
     ) -> Result<RefreshOutcome, LifecycleError> {
-        let lock = self.lock(name).await?;
+        self.refresh_within(name, mode, DEFAULT_LOCK_TIMEOUT).await
+    }
+
+    /// [`Self::refresh`], waiting at most `wait` for another process's
+    /// refresh (`credtop token` with a still-valid token waits little).
+    pub async fn refresh_within(
+        &self,
+        name: &str,
+        mode: RefreshMode,
+        wait: Duration,
+    ) -> Result<RefreshOutcome, LifecycleError> {
+        let lock = self.lock_within(name, wait).await?;
         let cred = self.store.load(name)?;
         let refresh_at = self.providers.refresh_at(&cred.provider);
         if mode == RefreshMode::IfNeeded
@@ -203,10 +256,14 @@ impl Lifecycle {
             .with_hint(&relogin(&cred))
             .into());
         };
-        self.audit.record(
-            self.record(Event::RefreshAttempted, Outcome::Info)
+        // The provider may rotate the refresh token: nothing is sent that
+        // the trail cannot record.
+        let mut audit = self.reserve_audit().await?;
+        audit.append(
+            &self
+                .record(Event::RefreshAttempted, Outcome::Info)
                 .about(&cred),
-        );
+        )?;
         let started = Instant::now();
         let result = async {
             let (cfg, _, client) = self.provider(&cred.provider).await?;
@@ -248,12 +305,13 @@ impl Lifecycle {
                 }
                 lane::clear(&self.home, name);
                 self.note_attempt(name, started, None);
-                self.audit.record(
-                    self.record(Event::RefreshSucceeded, Outcome::Ok)
+                audit.append(
+                    &self
+                        .record(Event::RefreshSucceeded, Outcome::Ok)
                         .about(&fresh)
                         .old_fingerprint(cred.secret.fingerprint())
                         .latency(started.elapsed()),
-                );
+                )?;
                 Ok(RefreshOutcome::Refreshed(fresh))
             }
             Err(e) => {
@@ -372,8 +430,10 @@ impl Lifecycle {
     ) -> Result<(Credential, Option<Credential>), LifecycleError> {
         let name = opts.name.clone().unwrap_or_else(|| opts.provider.clone());
         crate::model::validate_name(&name).map_err(StoreError::InvalidName)?;
-        self.audit.record(
-            self.record(Event::LoginStarted, Outcome::Info)
+        let mut audit = self.reserve_audit().await?;
+        audit.append(
+            &self
+                .record(Event::LoginStarted, Outcome::Info)
                 .named(&name)
                 .provider(&opts.provider)
                 .detail(if opts.device {
@@ -381,7 +441,7 @@ impl Lifecycle {
                 } else {
                     "browser, PKCE"
                 }),
-        );
+        )?;
         let result = async {
             let (cfg, endpoints, client) = self.provider(&opts.provider).await?;
             let tokens = if opts.device {
@@ -432,8 +492,7 @@ impl Lifecycle {
         let replaced = self.store.load(&name).ok();
         self.store.save(&cred)?;
         lane::clear(&self.home, &name);
-        self.audit
-            .record(self.record(Event::LoginCompleted, Outcome::Ok).about(&cred));
+        audit.append(&self.record(Event::LoginCompleted, Outcome::Ok).about(&cred))?;
         Ok((cred, replaced))
     }
 
@@ -441,6 +500,7 @@ impl Lifecycle {
     pub async fn revoke(&self, name: &str) -> Result<RevokeReport, LifecycleError> {
         let _lock = self.lock(name).await?;
         let cred = self.store.load(name)?;
+        let mut audit = self.reserve_audit().await?;
         let remote = self.revoke_remote(&cred, RevokeScope::Grant).await;
         self.store.delete(name)?;
         lane::clear(&self.home, name);
@@ -460,7 +520,7 @@ impl Lifecycle {
         if let RemoteRevocation::Failed(e) = &remote {
             record = record.kind(e.kind);
         }
-        self.audit.record(record);
+        audit.append(&record)?;
         Ok(RevokeReport {
             credential: cred,
             remote,
@@ -497,6 +557,8 @@ impl Lifecycle {
         secret: crate::model::Secret,
         expires_at: Option<chrono::DateTime<Utc>>,
     ) -> Result<(Credential, Credential), LifecycleError> {
+        // Audit or fail: a rotation the trail cannot record does not happen.
+        let mut audit = self.audit.writer()?;
         let result = (|| {
             let _lock = self.store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
             let old = self.store.load(name)?;
@@ -513,12 +575,13 @@ impl Lifecycle {
             Ok((old, new))
         })();
         match &result {
-            Ok((old, new)) => self.audit.record(
-                self.record(Event::Rotate, Outcome::Ok)
+            Ok((old, new)) => audit.append(
+                &self
+                    .record(Event::Rotate, Outcome::Ok)
                     .about(new)
                     .old_fingerprint(old.secret.fingerprint())
                     .detail("old secret retired locally; revoke it at the provider"),
-            ),
+            )?,
             Err(e) => self.audit.record(
                 self.record(Event::Rotate, Outcome::Failed)
                     .named(name)

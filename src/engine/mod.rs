@@ -6,6 +6,7 @@ pub mod alert;
 pub mod history;
 pub mod lane;
 mod lifecycle;
+pub mod process;
 mod scheduler;
 mod watch;
 

@@ -318,7 +318,14 @@ impl Engine {
                     LifecycleError::OAuth(o) => o.retry_at,
                     _ => None,
                 };
-                let pauses = lane::LaneState::pauses(kind);
+                // A provider's answer pauses by its kind (invalid_client
+                // does not: the grant is not in question); a store that
+                // cannot lock or read the credential does not heal by
+                // itself, and retrying it would only spin.
+                let pauses = match &e {
+                    LifecycleError::OAuth(_) => lane::LaneState::pauses(kind),
+                    _ => !kind.is_retryable(),
+                };
                 lane.paused = pauses;
                 lane.failures += u32::from(!pauses);
                 let failures = lane.failures;

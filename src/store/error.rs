@@ -39,6 +39,11 @@ pub enum StoreError {
         why: String,
     },
 
+    #[error(
+        "the audit trail {path} cannot be written ({reason}); credtop changes nothing it cannot audit. Make it a regular 0600 file of yours (or remove it) and try again"
+    )]
+    AuditUnwritable { path: PathBuf, reason: String },
+
     #[error("no credential named {name:?} in {home}; `credtop status` lists what there is")]
     NotFound { name: String, home: PathBuf },
 
@@ -93,6 +98,7 @@ impl StoreError {
             | LockTimeout { path, .. }
             | Config { path, .. }
             | Io { path, .. } => Some(path),
+            AuditUnwritable { .. } => None,
             NotFound { .. } | InvalidName(_) | KeyringUnavailable { .. } | Keyring(_) => None,
         }
     }

@@ -2,7 +2,7 @@
 //! credential, a lock, the audit trail, config.toml, providers.toml, lane
 //! state. `O_NOFOLLOW` (a symlink is refused, never read through),
 //! `O_NONBLOCK` (a FIFO cannot hang us), then, on the open descriptor, a
-//! regular file owned by this user with one link and no group or other
+//! regular file owned by this user with no second link and no group or other
 //! access, and at most a size cap read. Anything else is a typed error.
 
 use std::fs::{File, OpenOptions};
@@ -120,7 +120,9 @@ fn check_private(path: &Path, file: &File) -> Result<(), StoreError> {
             owner: meta.uid(),
         });
     }
-    if meta.nlink() != 1 {
+    // 0 links is a file an atomic write replaced after we opened it: what
+    // we read is the whole previous credential, which is fine.
+    if meta.nlink() > 1 {
         return Err(StoreError::HardLinked {
             path: path.to_path_buf(),
             links: meta.nlink(),

@@ -36,6 +36,7 @@ pub fn run(home: &Path, hooks: Hooks) -> Result<(), String> {
                 .into(),
         );
     }
+    crate::engine::process::make_undumpable();
     let lc = Lifecycle::open(home, Actor::Dashboard).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
