@@ -10,5 +10,7 @@ pub mod mcp;
 pub mod memory;
 pub mod model;
 pub mod oauth;
+#[cfg(test)]
+mod proptest_config;
 pub mod store;
 pub mod tui;

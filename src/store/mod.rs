@@ -14,6 +14,8 @@ mod atomic;
 mod config;
 mod error;
 mod file;
+#[cfg(test)]
+mod fuzz;
 mod home;
 mod keyring;
 mod lock;
