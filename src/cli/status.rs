@@ -53,19 +53,19 @@ impl StatusRow {
         let life = c.lifetime(refresh_at);
         let zone = life.zone(now);
         let age = life.age(now);
+        // Names, providers and notes can come from other tools' files: a
+        // row holds them shown as data (control characters escaped), so
+        // neither `status` nor the dashboard can be made to draw a forged
+        // row or run an escape sequence.
         let (location, relogin, note) = match crate::discover::origin(c) {
-            Some((l, r, n)) => (
-                Some(l.to_string()),
-                r.map(str::to_string),
-                n.map(str::to_string),
-            ),
+            Some((l, r, n)) => (Some(shown(l)), r.map(shown), n.map(shown)),
             None => (None, None, None),
         };
         StatusRow {
-            name: c.name.clone(),
+            name: shown(&c.name),
             kind: c.kind.as_str(),
-            provider: c.provider.clone(),
-            account: c.account.clone(),
+            provider: shown(&c.provider),
+            account: c.account.as_deref().map(shown),
             status: c.status(now, refresh_at),
             zone,
             created_at: c.created_at,
@@ -150,8 +150,8 @@ pub fn discovered_rows(
 
 /// credtop's own rows, then (unless `no_discover`) other tools' rows.
 pub fn all_rows(store: &Store, no_discover: bool) -> (Vec<StatusRow>, Vec<String>) {
-    let (rows, problems, _) = all_rows_and_errors(store, no_discover);
-    (rows, problems)
+    let found = all_rows_and_errors(store, no_discover);
+    (found.rows, found.problems)
 }
 
 /// A credential file of credtop's own that could not be read: shown as a
@@ -198,11 +198,18 @@ impl ErrorRow {
     }
 }
 
+/// What `status` shows: the rows, the problems met, and credtop's own
+/// unreadable files as error rows.
+struct Found {
+    rows: Vec<StatusRow>,
+    problems: Vec<String>,
+    errors: Vec<ErrorRow>,
+    /// Something of credtop's own store could not be read.
+    store_failed: bool,
+}
+
 /// [`all_rows`], with credtop's own unreadable files as error rows too.
-fn all_rows_and_errors(
-    store: &Store,
-    no_discover: bool,
-) -> (Vec<StatusRow>, Vec<String>, Vec<ErrorRow>) {
+fn all_rows_and_errors(store: &Store, no_discover: bool) -> Found {
     let now = Utc::now();
     let listing = store.list();
     let errors: Vec<ErrorRow> = listing.problems.iter().filter_map(ErrorRow::of).collect();
@@ -212,14 +219,24 @@ fn all_rows_and_errors(
         rows.extend(more);
         problems.extend(more_problems);
     }
-    (rows, problems, errors)
+    Found {
+        rows,
+        problems,
+        errors,
+        store_failed: !listing.problems.is_empty(),
+    }
 }
 
-/// `credtop status`: exit 1 when a credential file of credtop's own could
-/// not be read (it is listed as an `error` row with the reason).
+/// `credtop status`: exit 1 when anything of credtop's own store could not
+/// be read (a credential file is listed as an `error` row with the reason).
 pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let (rows, problems, errors) = all_rows_and_errors(&store, no_discover);
+    let Found {
+        rows,
+        problems,
+        errors,
+        store_failed,
+    } = all_rows_and_errors(&store, no_discover);
     for p in &problems {
         eprintln!("credtop: {}", shown(p));
     }
@@ -238,7 +255,7 @@ pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Fai
     } else {
         print_table(&rows, &errors);
     }
-    Ok(if errors.is_empty() {
+    Ok(if !store_failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(super::exit::ERROR)
@@ -251,9 +268,6 @@ fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
         println!("or describe a provider in providers.toml and run `credtop login PROVIDER`.");
         return;
     }
-    // Names, providers and notes can come from other tools' files: shown
-    // with control characters escaped, so no row can forge another.
-    let rows: Vec<StatusRow> = rows.iter().map(shown_row).collect();
     let name_w = rows
         .iter()
         .map(|r| r.name.chars().count())
@@ -289,7 +303,7 @@ fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
         );
         println!("{:name_w$}    {}", "", e.reason);
     }
-    for r in &rows {
+    for r in rows {
         let mut expiry = r.expiry_text();
         if r.rotation_due {
             expiry.push_str(" (rotation due)");
@@ -318,17 +332,43 @@ fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
     }
 }
 
-/// `r` with every text field that may come from a file shown as data.
-fn shown_row(r: &StatusRow) -> StatusRow {
-    let opt = |s: &Option<String>| s.as_deref().map(shown);
-    StatusRow {
-        name: shown(&r.name),
-        provider: shown(&r.provider),
-        account: opt(&r.account),
-        source: shown(&r.source),
-        location: opt(&r.location),
-        relogin: opt(&r.relogin),
-        note: opt(&r.note),
-        ..r.clone()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, Secret, Source};
+
+    #[test]
+    fn a_row_shows_text_from_files_as_data() {
+        let c = Credential {
+            name: "gh:evil\u{1b}[2J\nforged".into(),
+            kind: Kind::Pat,
+            provider: "x\u{9b}31m".into(),
+            account: Some("me\r".into()),
+            scopes: Vec::new(),
+            created_at: Utc::now(),
+            expires_at: None,
+            secret: Secret::new("t"),
+            refresh_token: None,
+            token_type: None,
+            source: Source::Discovered {
+                tool: "gh".into(),
+                location: "~/.config/gh\u{7}".into(),
+                relogin: Some("gh auth login\n; rm -rf ~".into()),
+                note: Some("\u{1b}]0;title\u{7}".into()),
+            },
+        };
+        let row = StatusRow::new(&c, Utc::now(), None, 90);
+        let text = serde_json::to_value(&row).unwrap().to_string();
+        let fields = [
+            Some(row.name),
+            Some(row.provider),
+            row.account,
+            row.location,
+            row.relogin,
+            row.note,
+        ];
+        for f in fields.into_iter().flatten() {
+            assert!(!f.chars().any(char::is_control), "{f:?} in {text}");
+        }
     }
 }
