@@ -220,6 +220,10 @@ impl Lifecycle {
         mode: RefreshMode,
         wait: Duration,
     ) -> Result<RefreshOutcome, LifecycleError> {
+        // The provider may rotate the refresh token: nothing is sent that
+        // the trail cannot record. Checked before the lock, so that the
+        // alert about a broken trail never holds up other processes.
+        let mut audit = self.reserve_audit().await?;
         let lock = self.lock_within(name, wait).await?;
         let cred = self.store.load(name)?;
         let refresh_at = self.providers.refresh_at(&cred.provider);
@@ -256,9 +260,6 @@ impl Lifecycle {
             .with_hint(&relogin(&cred))
             .into());
         };
-        // The provider may rotate the refresh token: nothing is sent that
-        // the trail cannot record.
-        let mut audit = self.reserve_audit().await?;
         audit.append(
             &self
                 .record(Event::RefreshAttempted, Outcome::Info)
@@ -498,9 +499,9 @@ impl Lifecycle {
 
     /// Revokes at the provider where it can, and always deletes locally.
     pub async fn revoke(&self, name: &str) -> Result<RevokeReport, LifecycleError> {
+        let mut audit = self.reserve_audit().await?;
         let _lock = self.lock(name).await?;
         let cred = self.store.load(name)?;
-        let mut audit = self.reserve_audit().await?;
         let remote = self.revoke_remote(&cred, RevokeScope::Grant).await;
         self.store.delete(name)?;
         lane::clear(&self.home, name);
