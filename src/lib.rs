@@ -16,6 +16,8 @@ pub mod memory;
 pub mod model;
 pub mod oauth;
 pub mod report;
+#[cfg(test)]
+mod proptest_config;
 pub mod store;
 pub mod tui;
 

@@ -176,9 +176,14 @@ fn a_grant_revoked_at_the_server_pauses_the_lane_with_exactly_one_alert() {
     let server = AuthServer::start(6, &[]);
     let home = Home::new();
     authserver::login(&home, &server, "acme");
+    // notify_command runs in a cleared environment (PATH, HOME, LANG):
+    // the path is spelled out.
     home.write_private(
         "config.toml",
-        "notify_command = \"cat >> \\\"$CREDTOP_HOME/alerts.jsonl\\\"\"\n",
+        &format!(
+            "notify_command = \"cat >> '{}'\"\n",
+            home.path().join("alerts.jsonl").display()
+        ),
     );
     let d = daemon(&home);
     let (_, refresh) = stored_tokens(home.path(), "acme");

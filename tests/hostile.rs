@@ -11,6 +11,7 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use serde_json::Value;
 use support::Home;
+use support::authserver::AuthServer;
 use support::stub::Stub;
 
 fn text(out: &Output) -> String {
@@ -27,64 +28,62 @@ fn mkfifo(path: &std::path::Path) {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
 }
 
-// Finding 1: a provider name is a path component only once validated.
+// Finding 1: a provider name is a path component only once validated. The
+// discovery document comes from the real authorization server, so on main
+// the cache file was written at `cache/../../victim-….discovery.json`.
+fn hostile_provider(home: &Home, tag: &str) -> (String, std::path::PathBuf) {
+    let server = AuthServer::shared();
+    let name = format!("../../victim-{tag}-{}", std::process::id());
+    let outside = home
+        .path()
+        .join("cache")
+        .join(format!("{name}.discovery.json"));
+    home.write_private(
+        "providers.toml",
+        &server
+            .provider_toml("acme")
+            .replace("[providers.acme]", &format!("[providers.\"{name}\"]")),
+    );
+    (name, outside)
+}
+
 #[test]
 fn a_provider_name_cannot_write_outside_the_home() {
     let home = Home::new();
-    let outside = home.path().parent().unwrap().join("victim.discovery.json");
-    let _ = std::fs::remove_file(&outside);
-    home.write_private(
-        "providers.toml",
-        "[providers.\"../../victim\"]\nissuer = \"http://127.0.0.1:9\"\nclient_id = \"x\"\n",
-    );
+    let (name, outside) = hostile_provider(&home, "login");
     let out = home
         .credtop()
-        .args([
-            "login",
-            "../../victim",
-            "--name",
-            "victim",
-            "--no-browser",
-            "--timeout",
-            "1",
-        ])
+        .args(["login", &name, "--name", "victim", "--no-browser"])
+        .args(["--timeout", "1"])
         .output()
         .unwrap();
+    let escaped = outside.exists();
+    let _ = std::fs::remove_file(&outside);
+    assert!(!escaped, "wrote {}", outside.display());
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("provider name"), "{}", text(&out));
-    assert!(!outside.exists());
-    assert!(
-        !home.path().join("cache").exists()
-            || std::fs::read_dir(home.path().join("cache"))
-                .unwrap()
-                .count()
-                == 0
-    );
 }
 
 #[test]
 fn a_credential_naming_a_hostile_provider_refreshes_nothing_outside() {
     let home = Home::new();
+    let (name, outside) = hostile_provider(&home, "refresh");
     let path = home.oauth(
         "acme",
         "tok-acme",
         Duration::minutes(55),
         Duration::hours(1),
     );
-    let body = home
-        .read("oauth/acme.json")
-        .replace("\"provider\":\"acme\"", "\"provider\":\"../../../victim\"");
+    let body = home.read("oauth/acme.json").replace(
+        "\"provider\":\"acme\"",
+        &format!("\"provider\":{}", serde_json::to_string(&name).unwrap()),
+    );
     std::fs::write(&path, body).unwrap();
     let out = home.credtop().args(["refresh", "acme"]).output().unwrap();
-    assert!(!out.status.success());
-    assert!(
-        !home
-            .path()
-            .parent()
-            .unwrap()
-            .join("victim.discovery.json")
-            .exists()
-    );
+    let escaped = outside.exists();
+    let _ = std::fs::remove_file(&outside);
+    assert!(!escaped, "wrote {}", outside.display());
+    assert!(!out.status.success(), "{}", text(&out));
 }
 
 // Finding 16: no chmod hint through a symlink.
@@ -281,6 +280,16 @@ fn a_symlinked_lock_or_audit_trail_is_not_followed() {
     assert!(!out.status.success(), "{}", text(&out));
     assert!(!lock_target.exists());
     std::fs::remove_file(home.path().join("locks/k.lock")).unwrap();
+    let daemon_target = outside.path().join("daemon-target");
+    std::os::unix::fs::symlink(&daemon_target, home.path().join("daemon.lock")).unwrap();
+    let out = home
+        .credtop()
+        .arg("daemon")
+        .timeout(StdDuration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!daemon_target.exists());
     let _ = std::fs::remove_file(home.path().join("audit.jsonl"));
     let audit_target = outside.path().join("audit-target");
     std::fs::write(&audit_target, "").unwrap();

@@ -7,6 +7,7 @@ mod follow;
 mod query;
 
 use std::fs::File;
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -283,29 +284,86 @@ impl AuditLog {
         self.path.with_file_name("audit.head")
     }
 
+    /// What `audit.head` remembers, when it exists and parses.
+    pub fn head(&self) -> Option<Head> {
+        let bytes = crate::store::read_private(&self.head_path()).ok()?;
+        Head::parse(std::str::from_utf8(&bytes).ok()?)
+    }
+
+    /// Opens the trail for appending: what an operation that must be
+    /// audited does before it changes anything ("audit or fail"). Holding
+    /// the descriptor, its records can then be written whatever happens to
+    /// the path meanwhile. Opened like a credential (no symlink, a private
+    /// regular file of this user's own).
+    pub fn writer(&self) -> Result<AuditWriter, StoreError> {
+        match open_append_0600(&self.path) {
+            Ok(file) => Ok(AuditWriter {
+                file,
+                path: self.path.clone(),
+                host: self.host(),
+            }),
+            Err(e) => Err(StoreError::AuditUnwritable {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Appends one record, chained to the one before it (see
+    /// [`AuditWriter::append`]).
+    pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
+        self.writer()?.append(record)
+    }
+
+    /// Appends, and reports a failure to the debug log instead of failing
+    /// the operation: only for records of what already happened or failed
+    /// (a failure, a warning), never in place of [`Self::writer`] for a
+    /// change.
+    pub fn record(&self, record: AuditRecord) {
+        if let Err(e) = self.append(&record) {
+            tracing::error!(error = %e, event = record.event.as_str(), "audit write failed");
+        }
+    }
+}
+
+/// The trail, open for appending (see [`AuditLog::writer`]).
+#[derive(Debug)]
+pub struct AuditWriter {
+    file: File,
+    path: PathBuf,
+    /// The fleet host, written into records that do not name one.
+    host: Option<String>,
+}
+
+impl AuditWriter {
     /// Appends one record, chained to the one before it (see `chain`).
     ///
     /// Appenders from every process (daemon, dashboard, each CLI call) take
     /// an exclusive lock on the trail, read its last line, and write the new
     /// line with one `write` on an `O_APPEND` descriptor, so the chain stays
     /// one chain and lines never interleave.
-    pub fn append(&self, record: &AuditRecord) -> Result<(), StoreError> {
-        let encoded = match (&record.host, self.host()) {
+    pub fn append(&mut self, record: &AuditRecord) -> Result<(), StoreError> {
+        let encoded = match (&record.host, &self.host) {
             (None, Some(host)) => serde_json::to_vec(&AuditRecord {
-                host: Some(host),
+                host: Some(host.clone()),
                 ..record.clone()
             }),
             _ => serde_json::to_vec(record),
         };
-        let json = encoded.map_err(|e| StoreError::Config {
-            path: self.path.clone(),
-            reason: format!("an audit record could not be encoded: {e}"),
-        })?;
-        let file = open_append_0600(&self.path)?;
-        let io = |e| StoreError::io(&self.path, e);
-        file.lock().map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        let last = last_line(&file, len).map_err(io)?;
+        let json = encoded.map_err(|e| self.unwritable(&e.to_string()))?;
+        self.file
+            .lock()
+            .map_err(|e| self.unwritable(&e.to_string()))?;
+        let appended = self.append_locked(json);
+        // Closing the descriptor would release it too; the writer may live on.
+        let _ = self.file.unlock();
+        appended
+    }
+
+    fn append_locked(&self, json: Vec<u8>) -> Result<(), StoreError> {
+        let io = |e: std::io::Error| self.unwritable(&e.to_string());
+        let len = self.file.metadata().map_err(io)?.len();
+        let last = last_line(&self.file, len).map_err(io)?;
         let mut bytes = Vec::with_capacity(json.len() + 140);
         // A torn last line (a writer died mid-write) is closed, not
         // continued: it stays visible to `audit verify` as what it is.
@@ -316,18 +374,15 @@ impl AuditLog {
         let line = chain::seal(json, &prev);
         bytes.extend_from_slice(&line);
         bytes.push(b'\n');
-        let mut writer = &file;
-        std::io::Write::write_all(&mut writer, &bytes).map_err(io)?;
-        let head = Head {
+        (&self.file).write_all(&bytes).map_err(io)?;
+        self.write_head(&Head {
             len: len + bytes.len() as u64,
             last_hash: chain::next_prev(Some(&line)),
-        };
-        self.write_head(&head)
-        // The lock goes with the descriptor.
+        })
     }
 
     fn write_head(&self, head: &Head) -> Result<(), StoreError> {
-        let path = self.head_path();
+        let path = self.path.with_file_name("audit.head");
         let file = open_rw_0600(&path)?;
         let text = head.render();
         file.write_all_at(text.as_bytes(), 0)
@@ -335,17 +390,10 @@ impl AuditLog {
             .map_err(|e| StoreError::io(&path, e))
     }
 
-    /// What `audit.head` remembers, when it exists and parses.
-    pub fn head(&self) -> Option<Head> {
-        let bytes = crate::store::read_private(&self.head_path()).ok()?;
-        Head::parse(std::str::from_utf8(&bytes).ok()?)
-    }
-
-    /// Appends, and reports a failure to the debug log instead of failing
-    /// the operation that is being audited.
-    pub fn record(&self, record: AuditRecord) {
-        if let Err(e) = self.append(&record) {
-            tracing::error!(error = %e, event = record.event.as_str(), "audit write failed");
+    fn unwritable(&self, reason: &str) -> StoreError {
+        StoreError::AuditUnwritable {
+            path: self.path.clone(),
+            reason: reason.to_string(),
         }
     }
 }
@@ -409,5 +457,21 @@ mod tests {
             assert_eq!(ev as usize, i);
             assert_eq!(ev.as_str(), *name);
         }
+    }
+
+    #[test]
+    fn an_unusable_trail_is_a_typed_error_before_anything_is_written() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join("audit.jsonl")).unwrap();
+        let log = AuditLog::new(home.path());
+        assert!(matches!(
+            log.writer(),
+            Err(StoreError::AuditUnwritable { .. })
+        ));
+        let rec = AuditRecord::new(Event::Logout, Actor::Cli, Outcome::Ok);
+        assert!(matches!(
+            log.append(&rec),
+            Err(StoreError::AuditUnwritable { .. })
+        ));
     }
 }

@@ -1,9 +1,8 @@
 //! `credtop daemon`: the engine without a UI. One per home; stops cleanly on
 //! SIGINT and SIGTERM; logs to `$CREDTOP_HOME/logs/`.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +23,7 @@ pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
         home: ctx.home.clone(),
         audit: ctx.audit.clone(),
     };
+    crate::engine::process::make_undumpable();
     let lc = lifecycle(&ctx)?;
     // The engine refreshes through providers: without them it is useless.
     if let Some(e) = lc.providers_error() {
@@ -61,14 +61,8 @@ pub fn run(ctx: &Context) -> Result<ExitCode, Failure> {
 /// home is refused, with the pid of the first.
 fn claim_home(ctx: &Context) -> Result<File, Failure> {
     let path = ctx.home.join("daemon.lock");
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| Failure::new(exit::ERROR, format!("{}: {e}", path.display())))?;
+    // Opened like every lock: a symlink here is refused, not followed.
+    let mut file = crate::store::open_rw_0600(&path)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {

@@ -24,8 +24,9 @@ pub fn add(
     }
     let lc = super::lifecycle_cmds::lifecycle(ctx)?;
     let store = lc.store();
-    // Asked before the secret is typed; the lifecycle asks again under the
-    // lock.
+    // Audit or fail, and name taken: both asked before the secret is typed;
+    // the lifecycle asks again under the lock.
+    ctx.audit.writer()?;
     match store.load(name) {
         Err(StoreError::NotFound { .. }) => {}
         Ok(_) => {

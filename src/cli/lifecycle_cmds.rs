@@ -157,18 +157,29 @@ pub fn refresh(ctx: &Context, name: Option<&str>) -> Result<ExitCode, Failure> {
     }
 }
 
+/// How long `credtop token` waits for another process's refresh while the
+/// token it holds is still valid: the caller is an agent about to make a
+/// request, and the token serves it.
+pub const TOKEN_LOCK_WAIT: Duration = Duration::from_secs(2);
+
 /// The OAuth part of `credtop token`: refresh first in the danger zone. A
-/// refresh that fails for a passing reason still hands out a token that is
-/// valid, with a warning; an expired token is never handed out.
+/// refresh that fails for any reason but a revoked grant still hands out
+/// the token that is valid, with a warning (a passing failure, a lock held
+/// by a slow refresh elsewhere, a config mistake such as invalid_client);
+/// an expired token is never handed out.
 pub fn token_after_refresh(
     ctx: &Context,
     cred: Credential,
     zone: Zone,
 ) -> Result<Credential, Failure> {
     let lc = lifecycle(ctx)?;
-    match block_on(lc.refresh(&cred.name, RefreshMode::IfNeeded)) {
+    let wait = match zone {
+        Zone::Danger => TOKEN_LOCK_WAIT,
+        _ => crate::store::DEFAULT_LOCK_TIMEOUT,
+    };
+    match block_on(lc.refresh_within(&cred.name, RefreshMode::IfNeeded, wait)) {
         Ok(outcome) => Ok(outcome.credential().clone()),
-        Err(e) if zone == Zone::Danger && e.kind().is_retryable() => {
+        Err(e) if zone == Zone::Danger && e.kind() != FailureKind::CredentialRevoked => {
             eprintln!(
                 "credtop: warning: {} could not be refreshed ({e}); the current token is still valid",
                 cred.name

@@ -2,13 +2,18 @@ use std::process::ExitCode;
 
 use super::{Context, Failure};
 use crate::model::shown;
-use crate::report::{ErrorRow, StatusRow, all_rows_and_errors};
+use crate::report::{ErrorRow, Found, StatusRow, all_rows_and_errors};
 
-/// `credtop status`: exit 1 when a credential file of credtop's own could
-/// not be read (it is listed as an `error` row with the reason).
+/// `credtop status`: exit 1 when anything of credtop's own store could not
+/// be read (a credential file is listed as an `error` row with the reason).
 pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Failure> {
     let store = ctx.store()?;
-    let (rows, problems, errors) = all_rows_and_errors(&store, no_discover);
+    let Found {
+        rows,
+        problems,
+        errors,
+        store_failed,
+    } = all_rows_and_errors(&store, no_discover);
     for p in &problems {
         eprintln!("credtop: {}", shown(p));
     }
@@ -26,11 +31,13 @@ pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Fai
         println!("{text}");
     } else {
         print_table(&rows, &errors);
-        if let Some(line) = super::alias::status_line(ctx) {
-            println!("\n{line}");
-        }
     }
-    Ok(if errors.is_empty() {
+    if let Some(line) = super::alias::status_line(ctx)
+        && !json
+    {
+        println!("\n{line}");
+    }
+    Ok(if !store_failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(super::exit::ERROR)
@@ -43,9 +50,6 @@ fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
         println!("or describe a provider in providers.toml and run `credtop login PROVIDER`.");
         return;
     }
-    // Names, providers and notes can come from other tools' files: shown
-    // with control characters escaped, so no row can forge another.
-    let rows: Vec<StatusRow> = rows.iter().map(shown_row).collect();
     let name_w = rows
         .iter()
         .map(|r| r.name.chars().count())
@@ -81,7 +85,7 @@ fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
         );
         println!("{:name_w$}    {}", "", e.reason);
     }
-    for r in &rows {
+    for r in rows {
         let mut expiry = r.expiry_text();
         if r.rotation_due {
             expiry.push_str(" (rotation due)");
@@ -110,17 +114,44 @@ fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
     }
 }
 
-/// `r` with every text field that may come from a file shown as data.
-fn shown_row(r: &StatusRow) -> StatusRow {
-    let opt = |s: &Option<String>| s.as_deref().map(shown);
-    StatusRow {
-        name: shown(&r.name),
-        provider: shown(&r.provider),
-        account: opt(&r.account),
-        source: shown(&r.source),
-        location: opt(&r.location),
-        relogin: opt(&r.relogin),
-        note: opt(&r.note),
-        ..r.clone()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Credential, Kind, Secret, Source};
+    use chrono::Utc;
+
+    #[test]
+    fn a_row_shows_text_from_files_as_data() {
+        let c = Credential {
+            name: "gh:evil\u{1b}[2J\nforged".into(),
+            kind: Kind::Pat,
+            provider: "x\u{9b}31m".into(),
+            account: Some("me\r".into()),
+            scopes: Vec::new(),
+            created_at: Utc::now(),
+            expires_at: None,
+            secret: Secret::new("t"),
+            refresh_token: None,
+            token_type: None,
+            source: Source::Discovered {
+                tool: "gh".into(),
+                location: "~/.config/gh\u{7}".into(),
+                relogin: Some("gh auth login\n; rm -rf ~".into()),
+                note: Some("\u{1b}]0;title\u{7}".into()),
+            },
+        };
+        let row = StatusRow::new(&c, Utc::now(), None, 90);
+        let text = serde_json::to_value(&row).unwrap().to_string();
+        let fields = [
+            Some(row.name),
+            Some(row.provider),
+            row.account,
+            row.location,
+            row.relogin,
+            row.note,
+        ];
+        for f in fields.into_iter().flatten() {
+            assert!(!f.chars().any(char::is_control), "{f:?} in {text}");
+        }
     }
 }

@@ -10,6 +10,8 @@ impl Lifecycle {
     /// already there (a rotation is the way to replace one), and audits
     /// it. Blocking: call it off the async threads.
     pub fn add_key(&self, cred: &Credential) -> Result<(), LifecycleError> {
+        // Audit or fail: a key that cannot be audited is not stored.
+        let mut audit = self.audit().writer()?;
         let _lock = self.store().lock(&cred.name, DEFAULT_LOCK_TIMEOUT)?;
         match self.store().load(&cred.name) {
             Err(StoreError::NotFound { .. }) => {}
@@ -21,9 +23,13 @@ impl Lifecycle {
             Err(e) => return Err(e.into()),
         }
         self.store().save(cred)?;
-        self.audit().record(
-            AuditRecord::new(Event::CredentialAdded, self.actor(), Outcome::Ok).about(cred),
-        );
+        let record = AuditRecord::new(Event::CredentialAdded, self.actor(), Outcome::Ok).about(cred);
+        if let Err(e) = audit.append(&record) {
+            // The trail failed between opening and writing (a full disk):
+            // take the key back out rather than keep it unaudited.
+            let _ = self.store().delete(&cred.name);
+            return Err(e.into());
+        }
         Ok(())
     }
 }

@@ -66,9 +66,21 @@ fn ring_bell() -> bool {
         .is_ok()
 }
 
-/// Runs the operator's command with the alert on stdin, bounded in time.
+/// What `notify_command` inherits: enough to find programs and print text,
+/// never credtop's own environment (model API keys, tokens of other tools).
+const NOTIFY_ENV: [&str; 3] = ["PATH", "HOME", "LANG"];
+
+/// Runs the operator's command with the alert on stdin, bounded in time,
+/// in a cleared environment.
 fn run_command(cmd: &str, alert: &Alert) -> Result<(), String> {
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command.env_clear();
+    for var in NOTIFY_ENV {
+        if let Some(value) = std::env::var_os(var) {
+            command.env(var, value);
+        }
+    }
+    let mut child = command
         .args(["-c", cmd])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -33,9 +33,13 @@ impl LaneState {
             .then(|| Status::from_failure(self.kind, self.retry_at))
     }
 
-    /// Whether a failure of this kind stops the lane until the operator acts.
+    /// Whether a failure of this kind stops the lane until the operator
+    /// acts: a grant that is gone or refused. A config error (invalid_client,
+    /// a providers.toml mistake) is ours to fix and says nothing about the
+    /// grant: the lane keeps trying, with backoff, and a fixed config
+    /// resumes it without a new login.
     pub fn pauses(kind: FailureKind) -> bool {
-        !kind.is_retryable()
+        !kind.is_retryable() && kind != FailureKind::ConfigError
     }
 }
 

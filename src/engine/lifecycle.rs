@@ -1,12 +1,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
 use super::alert::{self, Alert};
 use super::{history, lane};
-use crate::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
+use crate::audit::{Actor, AuditLog, AuditRecord, AuditWriter, Event, Outcome};
 use crate::model::{Credential, FailureKind, Kind, Zone};
 use crate::oauth::{
     self, Endpoints, HttpClient, LoginPrompt, OAuthClient, OAuthError, ProviderConfig, Providers,
@@ -35,9 +36,12 @@ impl LifecycleError {
             LifecycleError::Store(StoreError::StoreUnavailable { .. }) => {
                 FailureKind::StoreUnavailable
             }
-            LifecycleError::Store(StoreError::LockTimeout { .. } | StoreError::Fenced { .. }) => {
-                FailureKind::Transient
-            }
+            // These pass once fixed: the engine backs off and tries again.
+            LifecycleError::Store(
+                StoreError::LockTimeout { .. }
+                | StoreError::Fenced { .. }
+                | StoreError::AuditUnwritable { .. },
+            ) => FailureKind::Transient,
             LifecycleError::Store(_)
             | LifecycleError::SameSecret
             | LifecycleError::AlreadyExists { .. } => FailureKind::ConfigError,
@@ -103,6 +107,9 @@ pub struct Lifecycle {
     providers_error: Option<OAuthError>,
     http: HttpClient,
     audit: AuditLog,
+    /// Set while the trail cannot be written, so the operator is alerted
+    /// once when it breaks, not on every refresh that it blocks.
+    audit_down: AtomicBool,
     actor: Actor,
 }
 
@@ -119,6 +126,7 @@ impl Lifecycle {
             providers_error,
             http: HttpClient::new(),
             audit: AuditLog::new(home),
+            audit_down: AtomicBool::new(false),
             actor,
         })
     }
@@ -195,11 +203,46 @@ impl Lifecycle {
         }
     }
 
+    /// Audit or fail: the trail, opened before an operation changes
+    /// anything, or a typed error and no change. The daemon and the
+    /// dashboard alert the operator once when the trail becomes
+    /// unwritable (a CLI command says so itself).
+    async fn reserve_audit(&self) -> Result<AuditWriter, LifecycleError> {
+        match self.audit.writer() {
+            Ok(w) => {
+                self.audit_down.store(false, Ordering::Relaxed);
+                Ok(w)
+            }
+            Err(e) => {
+                if self.actor != Actor::Cli && !self.audit_down.swap(true, Ordering::Relaxed) {
+                    self.send_alert(Alert {
+                        ts: Utc::now(),
+                        event: "audit_unwritable",
+                        credential: String::new(),
+                        provider: String::new(),
+                        kind: FailureKind::ConfigError,
+                        message: e.to_string(),
+                    })
+                    .await;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
     /// The cross-process lock, waited for off the async threads.
     async fn lock(&self, name: &str) -> Result<CredentialLock, LifecycleError> {
+        self.lock_within(name, DEFAULT_LOCK_TIMEOUT).await
+    }
+
+    async fn lock_within(
+        &self,
+        name: &str,
+        wait: Duration,
+    ) -> Result<CredentialLock, LifecycleError> {
         let store = Arc::clone(&self.store);
         let name = name.to_string();
-        tokio::task::spawn_blocking(move || store.lock(&name, DEFAULT_LOCK_TIMEOUT))
+        tokio::task::spawn_blocking(move || store.lock(&name, wait))
             .await
             .expect("lock task does not panic")
             .map_err(LifecycleError::from)
@@ -208,8 +251,9 @@ impl Lifecycle {
     async fn lock_and_load(
         &self,
         name: &str,
+        wait: Duration,
     ) -> Result<(CredentialLock, Credential), LifecycleError> {
-        let lock = self.lock(name).await?;
+        let lock = self.lock_within(name, wait).await?;
         let cred = self.store.load(name)?;
         Ok((lock, cred))
     }
@@ -224,7 +268,18 @@ impl Lifecycle {
         name: &str,
         mode: RefreshMode,
     ) -> Result<RefreshOutcome, LifecycleError> {
-        self.refresh_unless(name, mode, None).await
+        self.refresh_within(name, mode, DEFAULT_LOCK_TIMEOUT).await
+    }
+
+    /// [`Self::refresh`], waiting at most `wait` for another process's
+    /// refresh (`credtop token` with a still-valid token waits little).
+    pub async fn refresh_within(
+        &self,
+        name: &str,
+        mode: RefreshMode,
+        wait: Duration,
+    ) -> Result<RefreshOutcome, LifecycleError> {
+        self.refresh_unless(name, mode, None, wait).await
     }
 
     /// A resource server refused access token `rejected` (401
@@ -236,8 +291,13 @@ impl Lifecycle {
         name: &str,
         rejected: &crate::model::Fingerprint,
     ) -> Result<RefreshOutcome, LifecycleError> {
-        self.refresh_unless(name, RefreshMode::IfNeeded, Some(rejected))
-            .await
+        self.refresh_unless(
+            name,
+            RefreshMode::IfNeeded,
+            Some(rejected),
+            DEFAULT_LOCK_TIMEOUT,
+        )
+        .await
     }
 
     async fn refresh_unless(
@@ -245,7 +305,12 @@ impl Lifecycle {
         name: &str,
         mode: RefreshMode,
         rejected: Option<&crate::model::Fingerprint>,
+        wait: Duration,
     ) -> Result<RefreshOutcome, LifecycleError> {
+        // The provider may rotate the refresh token: nothing is sent that
+        // the trail cannot record. Checked before the lock, so that the
+        // alert about a broken trail never holds up other processes.
+        let mut audit = self.reserve_audit().await?;
         // In a fleet, the other hosts due at the same point find the token
         // already rotated by a plain read, without queueing for the lock
         // (four etcd writes each). Whoever does refresh re-reads under the
@@ -261,7 +326,7 @@ impl Lifecycle {
         {
             return Ok(RefreshOutcome::AlreadyFresh(cred));
         }
-        let (lock, cred) = match self.lock_and_load(name).await {
+        let (lock, cred) = match self.lock_and_load(name, wait).await {
             Ok(found) => found,
             Err(e) => {
                 // A fleet whose cluster is gone is a failed refresh, said
@@ -313,10 +378,11 @@ impl Lifecycle {
             .with_hint(&relogin(&cred))
             .into());
         };
-        self.audit.record(
-            self.record(Event::RefreshAttempted, Outcome::Info)
+        audit.append(
+            &self
+                .record(Event::RefreshAttempted, Outcome::Info)
                 .about(&cred),
-        );
+        )?;
         let started = Instant::now();
         let result = async {
             let (cfg, _, client) = self.provider(&cred.provider).await?;
@@ -360,12 +426,13 @@ impl Lifecycle {
                 }
                 lane::clear(&self.home, name);
                 self.note_attempt(name, started, None);
-                self.audit.record(
-                    self.record(Event::RefreshSucceeded, Outcome::Ok)
+                audit.append(
+                    &self
+                        .record(Event::RefreshSucceeded, Outcome::Ok)
                         .about(&fresh)
                         .old_fingerprint(cred.secret.fingerprint())
                         .latency(started.elapsed()),
-                );
+                )?;
                 Ok(RefreshOutcome::Refreshed(fresh))
             }
             Err(e) => {
@@ -537,12 +604,14 @@ impl Lifecycle {
     ) -> Result<(Credential, Option<Credential>), LifecycleError> {
         let name = attempt.name;
         crate::model::validate_name(name).map_err(StoreError::InvalidName)?;
-        self.audit.record(
-            self.record(Event::LoginStarted, Outcome::Info)
+        let mut audit = self.reserve_audit().await?;
+        audit.append(
+            &self
+                .record(Event::LoginStarted, Outcome::Info)
                 .named(name)
                 .provider(attempt.provider)
                 .detail(attempt.detail),
-        );
+        )?;
         let cred = match obtain.await {
             Ok(c) => c,
             Err(e) => {
@@ -562,13 +631,13 @@ impl Lifecycle {
         before_save()?;
         self.store.save(&cred)?;
         lane::clear(&self.home, name);
-        self.audit
-            .record(self.record(Event::LoginCompleted, Outcome::Ok).about(&cred));
+        audit.append(&self.record(Event::LoginCompleted, Outcome::Ok).about(&cred))?;
         Ok((cred, replaced))
     }
 
     /// Revokes at the provider where it can, and always deletes locally.
     pub async fn revoke(&self, name: &str) -> Result<RevokeReport, LifecycleError> {
+        let mut audit = self.reserve_audit().await?;
         let _lock = self.lock(name).await?;
         let cred = self.store.load(name)?;
         let remote = self.revoke_remote(&cred, RevokeScope::Grant).await;
@@ -590,7 +659,7 @@ impl Lifecycle {
         if let RemoteRevocation::Failed(e) = &remote {
             record = record.kind(e.kind);
         }
-        self.audit.record(record);
+        audit.append(&record)?;
         Ok(RevokeReport {
             credential: cred,
             remote,
@@ -627,6 +696,8 @@ impl Lifecycle {
         secret: crate::model::Secret,
         expires_at: Option<chrono::DateTime<Utc>>,
     ) -> Result<(Credential, Credential), LifecycleError> {
+        // Audit or fail: a rotation the trail cannot record does not happen.
+        let mut audit = self.audit.writer()?;
         let result = (|| {
             let _lock = self.store.lock(name, DEFAULT_LOCK_TIMEOUT)?;
             let old = self.store.load(name)?;
@@ -643,12 +714,13 @@ impl Lifecycle {
             Ok((old, new))
         })();
         match &result {
-            Ok((old, new)) => self.audit.record(
-                self.record(Event::Rotate, Outcome::Ok)
+            Ok((old, new)) => audit.append(
+                &self
+                    .record(Event::Rotate, Outcome::Ok)
                     .about(new)
                     .old_fingerprint(old.secret.fingerprint())
                     .detail("old secret retired locally; revoke it at the provider"),
-            ),
+            )?,
             Err(e) => self.audit.record(
                 self.record(Event::Rotate, Outcome::Failed)
                     .named(name)

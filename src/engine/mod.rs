@@ -13,6 +13,7 @@ mod lifecycle;
 mod logout;
 mod mcp_bridge;
 mod mcp_login;
+pub mod process;
 mod schedule;
 mod scheduler;
 mod supply;

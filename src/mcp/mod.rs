@@ -10,6 +10,8 @@ pub mod bridge;
 mod config;
 mod dotenv;
 mod exec;
+#[cfg(test)]
+mod fuzz;
 mod literal;
 mod refs;
 mod state;
@@ -306,7 +308,15 @@ impl fmt::Debug for McpServer {
             .field("name", &self.name)
             .field("file", &self.file.label)
             .field("project", &self.project)
-            .field("command", &self.command)
+            // A command with a pasted secret in it is hidden here as on
+            // the screen (found by the property tests).
+            .field(
+                "command",
+                &match (&self.command, self.shown_command()) {
+                    (Some(_), None) => Some("(hidden: it looks like a secret)"),
+                    (_, shown) => shown,
+                },
+            )
             .field("args", &self.args.len())
             .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
             .field("remote", &self.url.is_some())

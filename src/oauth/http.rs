@@ -383,6 +383,10 @@ fn synthesise_bearer_error(status: http::StatusCode, headers: &http::HeaderMap) 
 }
 
 #[cfg(test)]
+#[path = "http_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -59,19 +59,19 @@ impl StatusRow {
         let life = c.lifetime(refresh_at);
         let zone = life.zone(now);
         let age = life.age(now);
+        // Names, providers and notes can come from other tools' files: a
+        // row holds them shown as data (control characters escaped), so
+        // neither `status` nor the dashboard can be made to draw a forged
+        // row or run an escape sequence.
         let (location, relogin, note) = match crate::discover::origin(c) {
-            Some((l, r, n)) => (
-                Some(l.to_string()),
-                r.map(str::to_string),
-                n.map(str::to_string),
-            ),
+            Some((l, r, n)) => (Some(shown(l)), r.map(shown), n.map(shown)),
             None => (None, None, None),
         };
         StatusRow {
-            name: c.name.clone(),
+            name: shown(&c.name),
             kind: c.kind.as_str(),
-            provider: c.provider.clone(),
-            account: c.account.clone(),
+            provider: shown(&c.provider),
+            account: c.account.as_deref().map(shown),
             status: c.status(now, refresh_at),
             zone,
             created_at: c.created_at,
@@ -207,8 +207,8 @@ pub fn discovered_rows(
 
 /// credtop's own rows, then (unless `no_discover`) other tools' rows.
 pub fn all_rows(store: &Store, no_discover: bool) -> (Vec<StatusRow>, Vec<String>) {
-    let (rows, problems, _) = all_rows_and_errors(store, no_discover);
-    (rows, problems)
+    let found = all_rows_and_errors(store, no_discover);
+    (found.rows, found.problems)
 }
 
 /// A credential file of credtop's own that could not be read: shown as a
@@ -255,11 +255,18 @@ impl ErrorRow {
     }
 }
 
+/// What `status` shows: the rows, the problems met, and credtop's own
+/// unreadable files as error rows.
+pub struct Found {
+    pub rows: Vec<StatusRow>,
+    pub problems: Vec<String>,
+    pub errors: Vec<ErrorRow>,
+    /// Something of credtop's own store could not be read.
+    pub store_failed: bool,
+}
+
 /// [`all_rows`], with credtop's own unreadable files as error rows too.
-pub fn all_rows_and_errors(
-    store: &Store,
-    no_discover: bool,
-) -> (Vec<StatusRow>, Vec<String>, Vec<ErrorRow>) {
+pub fn all_rows_and_errors(store: &Store, no_discover: bool) -> Found {
     let now = Utc::now();
     let listing = store.list();
     let errors: Vec<ErrorRow> = listing.problems.iter().filter_map(ErrorRow::of).collect();
@@ -270,5 +277,10 @@ pub fn all_rows_and_errors(
         rows.extend(more);
         problems.extend(more_problems);
     }
-    (rows, problems, errors)
+    Found {
+        rows,
+        problems,
+        errors,
+        store_failed: !listing.problems.is_empty(),
+    }
 }

@@ -39,6 +39,11 @@ pub enum StoreError {
         why: String,
     },
 
+    #[error(
+        "the audit trail {path} cannot be written ({reason}); credtop changes nothing it cannot audit. Make it a regular 0600 file of yours (or remove it) and try again"
+    )]
+    AuditUnwritable { path: PathBuf, reason: String },
+
     #[error("no credential named {name:?} in {home}; `credtop status` lists what there is")]
     NotFound { name: String, home: PathBuf },
 
@@ -127,7 +132,8 @@ impl StoreError {
             | StoreUnavailable { .. }
             | Etcd(_)
             | KeyMismatch { .. }
-            | Fenced { .. } => None,
+            | Fenced { .. }
+            | AuditUnwritable { .. } => None,
         }
     }
 

@@ -17,6 +17,8 @@ mod config;
 mod error;
 mod etcd;
 mod file;
+#[cfg(test)]
+mod fuzz;
 mod home;
 mod keyring;
 mod lock;

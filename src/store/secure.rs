@@ -2,7 +2,7 @@
 //! credential, a lock, the audit trail, config.toml, providers.toml, lane
 //! state. `O_NOFOLLOW` (a symlink is refused, never read through),
 //! `O_NONBLOCK` (a FIFO cannot hang us), then, on the open descriptor, a
-//! regular file owned by this user with one link and no group or other
+//! regular file owned by this user with no second link and no group or other
 //! access, and at most a size cap read. Anything else is a typed error.
 
 use std::fs::{File, OpenOptions};
@@ -23,19 +23,25 @@ fn flags() -> i32 {
 
 /// Opens `path` for reading (see the module documentation).
 pub fn open_private(path: &Path) -> Result<File, StoreError> {
+    open_checked(path).map(|(file, _)| file)
+}
+
+fn open_checked(path: &Path) -> Result<(File, std::fs::Metadata), StoreError> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(flags())
         .open(path)
         .map_err(|e| open_error(path, e))?;
-    check_private(path, &file)?;
-    Ok(file)
+    let meta = check_private(path, &file)?;
+    Ok((file, meta))
 }
 
 /// Reads a whole private file of at most `cap` bytes.
 pub fn read_private_capped(path: &Path, cap: u64) -> Result<Vec<u8>, StoreError> {
-    let file = open_private(path)?;
-    let mut bytes = Vec::new();
+    let (file, meta) = open_checked(path)?;
+    // Sized from the fstat already made: one read for the whole file
+    // (`take` alone would hide the size and read in small steps).
+    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize + 1);
     file.take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| StoreError::io(path, e))?;
@@ -93,7 +99,7 @@ fn open_error(path: &Path, e: std::io::Error) -> StoreError {
     StoreError::io(path, e)
 }
 
-fn check_private(path: &Path, file: &File) -> Result<(), StoreError> {
+fn check_private(path: &Path, file: &File) -> Result<std::fs::Metadata, StoreError> {
     let meta = file.metadata().map_err(|e| StoreError::io(path, e))?;
     let kind = meta.file_type();
     if !kind.is_file() {
@@ -130,7 +136,8 @@ fn check_private(path: &Path, file: &File) -> Result<(), StoreError> {
             links: meta.nlink(),
         });
     }
-    super::home::refuse_loose(path, meta.mode(), FILE_MODE)
+    super::home::refuse_loose(path, meta.mode(), FILE_MODE)?;
+    Ok(meta)
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub fn run(home: &Path, hooks: Hooks) -> Result<(), DashboardError> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(DashboardError::NotATerminal);
     }
+    crate::engine::process::make_undumpable();
     let lc = Lifecycle::open(home, Actor::Dashboard)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
