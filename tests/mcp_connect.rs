@@ -22,6 +22,16 @@ fn logged_in(server: &McpServer, name: &str) -> Home {
     home
 }
 
+fn status_row(home: &Home) -> serde_json::Value {
+    let out = home
+        .credtop()
+        .args(["status", "--json", "--no-discover"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter().find(|r| r["name"] == "notes").unwrap()
+}
+
 fn count(v: &serde_json::Value, field: &str) -> u64 {
     v[field]
         .as_u64()
@@ -143,6 +153,14 @@ fn insufficient_scope_is_typed_then_granted_after_mcp_login_with_scope() {
         "{fix}"
     );
 
+    let row = status_row(&home);
+    assert!(
+        row["last_failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("scope_insufficient at "),
+        "{row}"
+    );
     let out = mcp_login(
         &home,
         &server.url,
@@ -259,6 +277,11 @@ fn a_bridge_killed_mid_call_leaves_the_others_working() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(
+        status_row(&home)["bridges"],
+        3,
+        "three bridges connected now"
+    );
     let pid: i32 = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()
@@ -284,6 +307,8 @@ fn a_bridge_killed_mid_call_leaves_the_others_working() {
         assert!(count(&s, "ok") >= 2, "{s}");
     }
     assert!(stored_tokens(home.path(), "notes").1.len() > 10);
+    // The killed bridge's mark is left behind but does not count.
+    assert_eq!(status_row(&home)["bridges"], 0);
 }
 
 #[test]

@@ -150,3 +150,76 @@ fn plain_http_to_a_non_loopback_host_is_refused_before_any_request() {
     assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
     assert_nothing_stored(&home, "bad");
 }
+
+fn status_row(home: &Home, name: &str) -> serde_json::Value {
+    let out = home
+        .credtop()
+        .args(["status", "--json", "--no-discover"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter().find(|r| r["name"] == name).unwrap()
+}
+
+#[test]
+fn status_shows_the_resource_and_the_token_type() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let row = status_row(&home, "notes");
+    assert_eq!(row["resource"], server.url.as_str());
+    // The server lists ES256 for DPoP: the tokens are bound.
+    assert_eq!(row["token_type"], "DPoP");
+    assert_eq!(row["bridges"], 0);
+    assert_eq!(row["kind"], "oauth");
+    assert_eq!(row["status"], "healthy");
+}
+
+#[test]
+fn mcp_add_prints_the_entry_and_merges_it_into_a_project_file() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let printed = home
+        .credtop()
+        .args(["mcp", "add", "notes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&printed.stdout);
+    for client in ["Claude Code", "Cursor", "VS Code"] {
+        assert!(text.contains(client), "{text}");
+    }
+    assert!(
+        text.contains(r#""connect""#) && text.contains(r#""notes""#),
+        "{text}"
+    );
+
+    let project = tempfile::tempdir().unwrap();
+    let file = project.path().join(".mcp.json");
+    std::fs::write(
+        &file,
+        r#"{"mcpServers": {"local": {"command": "npx", "args": ["x"], "env": {"T": "${T}"}}}}"#,
+    )
+    .unwrap();
+    let out = home
+        .credtop()
+        .args(["mcp", "add", "notes", "--write"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(merged["mcpServers"]["local"]["env"]["T"], "${T}");
+    assert_eq!(
+        merged["mcpServers"]["notes"],
+        serde_json::json!({"command": "credtop", "args": ["mcp", "connect", "notes"]})
+    );
+    let unknown = home
+        .credtop()
+        .args(["mcp", "add", "nope"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("credtop mcp login"));
+}

@@ -15,7 +15,7 @@ use crate::mcp::bridge::{AccessToken, BridgeFailure, BridgeHost, SessionPhase, S
 use crate::model::{FailureKind, Secret, Zone};
 use crate::oauth::dpop::{self, DpopKey};
 use crate::oauth::{LoginPrompt, OAuthError};
-use crate::store::RemoteServer;
+use crate::store::{BridgeFailureNote, RemoteServer};
 
 pub struct BridgeTokens {
     lc: Lifecycle,
@@ -143,7 +143,25 @@ impl BridgeHost for BridgeTokens {
         mcp_relogin(&self.remote.url, &self.name, scope.as_deref())
     }
 
+    fn note_failure(&self, failure: &BridgeFailure) {
+        let note = BridgeFailureNote {
+            ts: Utc::now(),
+            kind: failure.kind.as_str().to_string(),
+            message: failure.message.clone(),
+        };
+        crate::store::note_bridge_failure(self.lc.home(), &self.name, &note);
+    }
+
     fn session(&self, phase: SessionPhase, report: &SessionReport) {
+        let pid = std::process::id();
+        match phase {
+            SessionPhase::Started => {
+                if let Err(e) = crate::store::bridge_started(self.lc.home(), &self.name, pid) {
+                    tracing::warn!(error = %e, "bridge not marked as connected");
+                }
+            }
+            SessionPhase::Ended => crate::store::bridge_ended(self.lc.home(), &self.name, pid),
+        }
         let (outcome, detail) = match phase {
             SessionPhase::Started => (Outcome::Info, "bridge session started"),
             SessionPhase::Ended if report.failures == 0 => (Outcome::Ok, "bridge session ended"),

@@ -32,7 +32,10 @@ pub use home::{
     read_private, resolve_home,
 };
 pub use lock::CredentialLock;
-pub use remote::{RemoteServer, load_remote, save_remote};
+pub use remote::{
+    BridgeFailureNote, RemoteServer, bridge_ended, bridge_started, bridges_connected,
+    last_bridge_failure, load_remote, note_bridge_failure, save_remote,
+};
 
 use crate::model::{Credential, Kind, Source, validate_name};
 

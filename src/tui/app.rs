@@ -79,7 +79,9 @@ impl Entry {
     pub fn from_row(row: StatusRow, refresh_at: Option<f64>, lane: Option<&LaneState>) -> Entry {
         let lane = lane.filter(|l| l.fingerprint.0 == row.fingerprint);
         let kind = row.kind.parse().unwrap_or(Kind::ApiKey);
-        let relogin = if row.name == row.provider {
+        let relogin = if let Some(url) = &row.resource {
+            crate::engine::mcp_relogin(url, &row.name, None)
+        } else if row.name == row.provider {
             format!("credtop login {}", row.provider)
         } else {
             format!("credtop login {} --name {}", row.provider, row.name)

@@ -75,6 +75,8 @@ pub trait BridgeHost: Send + Sync + 'static {
     fn step_up(&self, scope: &str) -> impl Future<Output = Result<(), BridgeFailure>> + Send;
     /// The command that grants `scope`.
     fn scope_fix(&self, scope: &str) -> String;
+    /// A request failed (for the dashboard's "last failure").
+    fn note_failure(&self, failure: &BridgeFailure);
     /// Called once when the session starts and once when it ends.
     fn session(&self, phase: SessionPhase, report: &SessionReport);
 }
