@@ -223,3 +223,32 @@ fn mcp_add_prints_the_entry_and_merges_it_into_a_project_file() {
     assert!(!unknown.status.success());
     assert!(stderr(&unknown).contains("credtop mcp login"));
 }
+
+#[test]
+fn revoke_revokes_the_grant_at_the_server_and_deletes_it() {
+    // A providers.toml client the test can introspect for; bearer tokens.
+    let server = McpServer::start(60, &[("MCP_REGISTRATION", "off"), ("MCP_DPOP", "off")], &[]);
+    let home = Home::new();
+    home.write_private(
+        "providers.toml",
+        &format!(
+            "[providers.as]\nissuer = \"{}\"\nclient_id = \"credtop-test\"\n",
+            server.auth.issuer
+        ),
+    );
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (_, refresh) = support::authserver::stored_tokens(home.path(), "notes");
+    assert!(server.auth.is_active(&refresh));
+    let out = home.credtop().args(["revoke", "notes"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+    assert!(!home.path().join("oauth/notes.json").exists());
+    assert!(
+        !server.auth.is_active(&refresh),
+        "the grant is dead at the server"
+    );
+}

@@ -13,13 +13,18 @@
 //   CLIENT_NAME   the name this client gives in initialize
 //   EXTRA_ARGS    more arguments for `credtop mcp connect`, space-separated
 //   PID_FILE      where to write the bridge's pid once connected
+//   BRIDGE_ARGV   a JSON array: another stdio bridge to spawn instead of
+//                 credtop (benches/mcp_remote.sh runs mcp-remote this way)
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 const env = process.env;
+const argv = env.BRIDGE_ARGV
+  ? JSON.parse(env.BRIDGE_ARGV)
+  : [env.CREDTOP_BIN, 'mcp', 'connect', env.NAME, ...(env.EXTRA_ARGS ? env.EXTRA_ARGS.split(' ') : [])];
 const transport = new StdioClientTransport({
-  command: env.CREDTOP_BIN,
-  args: ['mcp', 'connect', env.NAME, ...(env.EXTRA_ARGS ? env.EXTRA_ARGS.split(' ') : [])],
+  command: argv[0],
+  args: argv.slice(1),
   env: { CREDTOP_HOME: env.CREDTOP_HOME, PATH: env.PATH, ...passThrough() },
   stderr: 'inherit',
 });
@@ -27,7 +32,7 @@ const client = new Client({ name: env.CLIENT_NAME || 'sdk-test-client', version:
 
 function passThrough() {
   const out = {};
-  for (const k of ['CREDTOP_MCP_TIMEOUT', 'BROWSER', 'RUST_LOG', 'CREDTOP_HTTP_TIMEOUT']) {
+  for (const k of ['CREDTOP_MCP_TIMEOUT', 'BROWSER', 'RUST_LOG', 'CREDTOP_HTTP_TIMEOUT', 'HOME', 'MCP_REMOTE_CONFIG_DIR']) {
     if (env[k]) out[k] = env[k];
   }
   return out;
