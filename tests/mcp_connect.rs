@@ -355,3 +355,53 @@ fn dpop_bound_tokens_go_with_valid_proofs_and_nonce_challenges_are_answered() {
         assert!(!text.contains(key.trim()), "the DPoP key was shown");
     }
 }
+
+/// A credential whose remote MCP server is the stub at `fault` (faults no
+/// real server produces on demand: 429 with Retry-After, 500).
+fn stubbed(fault: &str) -> (Home, support::stub::Stub) {
+    let stub = support::stub::Stub::start();
+    let home = Home::new();
+    home.oauth(
+        "stubbed",
+        "stub-token-canary",
+        chrono::Duration::seconds(10),
+        chrono::Duration::hours(1),
+    );
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+        .create(home.path().join("mcp/servers"))
+        .unwrap();
+    home.write_private(
+        "mcp/servers/stubbed.json",
+        &serde_json::json!({
+            "url": stub.url(fault),
+            "issuer": "http://127.0.0.1:1",
+            "client_id": "none",
+        })
+        .to_string(),
+    );
+    (home, stub)
+}
+
+#[test]
+fn rate_limiting_is_typed_with_the_servers_retry_after() {
+    let (home, _stub) = stubbed("429-seconds");
+    let summary = sdk_client(&home, "stubbed", &[("DURATION_MS", "300")]);
+    let data = &summary["errors"][0]["data"];
+    assert_eq!(data["kind"], "rate_limited", "{summary}");
+    let retry = data["retry_after"].as_u64().unwrap();
+    assert!((100..=121).contains(&retry), "Retry-After 120 gave {retry}");
+}
+
+#[test]
+fn a_server_error_is_typed_transient() {
+    let (home, _stub) = stubbed("500");
+    let summary = sdk_client(&home, "stubbed", &[("DURATION_MS", "300")]);
+    assert_eq!(
+        summary["errors"][0]["data"]["kind"], "transient",
+        "{summary}"
+    );
+    assert!(
+        !summary.to_string().contains("stub-token-canary"),
+        "{summary}"
+    );
+}

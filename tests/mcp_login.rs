@@ -247,6 +247,7 @@ fn revoke_revokes_the_grant_at_the_server_and_deletes_it() {
         stderr(&out)
     );
     assert!(!home.path().join("oauth/notes.json").exists());
+    assert!(!home.path().join("mcp/servers/notes.json").exists());
     assert!(
         !server.auth.is_active(&refresh),
         "the grant is dead at the server"

@@ -34,7 +34,7 @@ pub use home::{
 pub use lock::CredentialLock;
 pub use remote::{
     BridgeFailureNote, RemoteServer, bridge_ended, bridge_started, bridges_connected,
-    last_bridge_failure, load_remote, note_bridge_failure, save_remote,
+    forget_remote, last_bridge_failure, load_remote, note_bridge_failure, save_remote,
 };
 
 use crate::model::{Credential, Kind, Source, validate_name};

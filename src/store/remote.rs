@@ -57,6 +57,24 @@ pub fn save_remote(home: &Path, name: &str, server: &RemoteServer) -> Result<(),
     write_atomic(&path, &bytes)
 }
 
+/// Removes what credtop kept about credential `name`'s remote MCP server:
+/// its record and its DPoP key (the issuer's client registration stays,
+/// for the next login).
+pub fn forget_remote(home: &Path, name: &str) {
+    let mcp = home.join("mcp");
+    for path in [
+        mcp.join("servers").join(format!("{name}.json")),
+        mcp.join("keys").join(format!("{name}.key")),
+        mcp.join("bridges").join(format!("{name}.failure.json")),
+    ] {
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), error = %e, "not removed");
+        }
+    }
+}
+
 /// What the dashboard and `status` show about a remote MCP credential's
 /// bridges: how many are connected now, and the last typed failure one of
 /// them met.
