@@ -253,3 +253,48 @@ fn revoke_revokes_the_grant_at_the_server_and_deletes_it() {
         "the grant is dead at the server"
     );
 }
+
+/// The one kept registration of this home, as JSON.
+fn kept_registration(home: &Home) -> (std::path::PathBuf, serde_json::Value) {
+    let entry = std::fs::read_dir(home.path().join("mcp/clients"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let v = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
+    (entry.path(), v)
+}
+
+#[test]
+fn an_expired_or_forgotten_registration_is_replaced() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (path, mut reg) = kept_registration(&home);
+    let first = reg["client_id"].clone();
+
+    // Expired (RFC 7591 §3.2.1): registered again.
+    reg["client_secret_expires_at"] = serde_json::json!(1);
+    home.write_private(
+        path.strip_prefix(home.path()).unwrap().to_str().unwrap(),
+        &reg.to_string(),
+    );
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (_, reg) = kept_registration(&home);
+    assert_ne!(reg["client_id"], first);
+
+    // Forgotten by the server (RFC 7592 read answers 401): registered again.
+    let second = reg["client_id"].clone();
+    let mut forgotten = reg.clone();
+    forgotten["registration_access_token"] = serde_json::json!("no-longer-valid");
+    home.write_private(
+        path.strip_prefix(home.path()).unwrap().to_str().unwrap(),
+        &forgotten.to_string(),
+    );
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (_, reg) = kept_registration(&home);
+    assert_ne!(reg["client_id"], second);
+    let record: serde_json::Value =
+        serde_json::from_str(&home.read("mcp/servers/notes.json")).unwrap();
+    assert_eq!(record["client_id"], reg["client_id"]);
+}
