@@ -63,7 +63,7 @@ fn tool_calls_pass_through_and_the_session_is_audited_without_tokens() {
     assert_eq!(summary["texts"][0], "note 0");
     assert_eq!(
         summary["tools"],
-        serde_json::json!(["endless", "read_note", "slow", "write_note"])
+        serde_json::json!(["endless", "notify_later", "read_note", "slow", "write_note"])
     );
 
     let sessions = audit_events(&home, "mcp_session");
@@ -404,4 +404,13 @@ fn a_server_error_is_typed_transient() {
         !summary.to_string().contains("stub-token-canary"),
         "{summary}"
     );
+}
+
+#[test]
+fn server_initiated_messages_arrive_over_the_get_stream() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = logged_in(&server, "notes");
+    let summary = sdk_client(&home, "notes", &[("SCRIPT", "later")]);
+    assert_eq!(count(&summary, "ok"), 1, "{summary}");
+    assert_eq!(count(&summary, "notifications"), 3, "{summary}");
 }

@@ -9,6 +9,8 @@
 //                 "write": one write_note call
 //                 "slow":  one slow call of SLOW_MS
 //                 "endless": one call of the tool that never answers
+//                 "later": one call of notify_later, then wait for its
+//                 messages, which come over the server's GET stream
 //   DURATION_MS   for "calls" (default 3000); PAUSE_MS between calls (200)
 //   CLIENT_NAME   the name this client gives in initialize
 //   EXTRA_ARGS    more arguments for `credtop mcp connect`, space-separated
@@ -17,6 +19,7 @@
 //                 credtop (benches/mcp_remote.sh runs mcp-remote this way)
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const env = process.env;
 const argv = env.BRIDGE_ARGV
@@ -38,7 +41,10 @@ function passThrough() {
   return out;
 }
 
-const summary = { ok: 0, failed: 0, errors: [], texts: [] };
+const summary = { ok: 0, failed: 0, errors: [], texts: [], notifications: 0 };
+client.setNotificationHandler(LoggingMessageNotificationSchema, () => {
+  summary.notifications += 1;
+});
 function failure(e) {
   summary.failed += 1;
   if (summary.errors.length < 20) {
@@ -81,6 +87,11 @@ try {
     await call('write_note', { text: 'hello' });
   } else if (script === 'slow') {
     await call('slow', { ms: Number(env.SLOW_MS || 100) });
+  } else if (script === 'later') {
+    await call('notify_later', { count: 3 });
+    for (let i = 0; i < 100 && summary.notifications < 3; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } else if (script === 'endless') {
     await call('endless', {}, 600_000);
   }

@@ -205,6 +205,21 @@ function newServer() {
     },
   );
   server.registerTool(
+    'notify_later',
+    {
+      description: 'Answers now; sends count log messages a moment later, outside any request (over the GET stream)',
+      inputSchema: { count: z.number() },
+    },
+    async ({ count }) => {
+      setTimeout(async () => {
+        for (let i = 0; i < count; i += 1) {
+          await server.server.sendLoggingMessage({ level: 'info', data: `later ${i}` }).catch(() => {});
+        }
+      }, 300);
+      return { content: [{ type: 'text', text: 'later' }] };
+    },
+  );
+  server.registerTool(
     'endless',
     { description: 'Streams log messages and never answers', inputSchema: {} },
     async (args, extra) => {
