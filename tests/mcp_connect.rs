@@ -63,7 +63,14 @@ fn tool_calls_pass_through_and_the_session_is_audited_without_tokens() {
     assert_eq!(summary["texts"][0], "note 0");
     assert_eq!(
         summary["tools"],
-        serde_json::json!(["endless", "notify_later", "read_note", "slow", "write_note"])
+        serde_json::json!([
+            "endless",
+            "interrupted",
+            "notify_later",
+            "read_note",
+            "slow",
+            "write_note"
+        ])
     );
 
     let sessions = audit_events(&home, "mcp_session");
@@ -413,4 +420,14 @@ fn server_initiated_messages_arrive_over_the_get_stream() {
     let summary = sdk_client(&home, "notes", &[("SCRIPT", "later")]);
     assert_eq!(count(&summary, "ok"), 1, "{summary}");
     assert_eq!(count(&summary, "notifications"), 3, "{summary}");
+}
+
+#[test]
+fn an_answer_stream_that_breaks_is_resumed_with_last_event_id() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = logged_in(&server, "notes");
+    let summary = sdk_client(&home, "notes", &[("SCRIPT", "interrupted")]);
+    assert_eq!(count(&summary, "failed"), 0, "{summary}");
+    assert_eq!(summary["texts"][0], "resumed", "{summary}");
+    assert_eq!(count(&summary, "notifications"), 1, "{summary}");
 }

@@ -9,6 +9,7 @@
 //                 "write": one write_note call
 //                 "slow":  one slow call of SLOW_MS
 //                 "endless": one call of the tool that never answers
+//                 "interrupted": one call whose answer stream breaks first
 //                 "later": one call of notify_later, then wait for its
 //                 messages, which come over the server's GET stream
 //   DURATION_MS   for "calls" (default 3000); PAUSE_MS between calls (200)
@@ -87,6 +88,8 @@ try {
     await call('write_note', { text: 'hello' });
   } else if (script === 'slow') {
     await call('slow', { ms: Number(env.SLOW_MS || 100) });
+  } else if (script === 'interrupted') {
+    await call('interrupted', {});
   } else if (script === 'later') {
     await call('notify_later', { count: 3 });
     for (let i = 0; i < 100 && summary.notifications < 3; i += 1) {

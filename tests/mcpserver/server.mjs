@@ -27,6 +27,7 @@ import * as jose from 'jose';
 import { z } from 'zod';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import {
   mcpAuthMetadataRouter,
   getOAuthProtectedResourceMetadataUrl,
@@ -220,6 +221,23 @@ function newServer() {
     },
   );
   server.registerTool(
+    'interrupted',
+    {
+      description: 'Closes its answer stream early and answers on the resumed one (Last-Event-ID)',
+      inputSchema: {},
+    },
+    async (args, extra) => {
+      await extra.sendNotification({
+        method: 'notifications/message',
+        params: { level: 'info', data: 'before the break' },
+      });
+      extra.closeSSEStream?.();
+      await new Promise((r) => setTimeout(r, 500));
+      stats.toolCalls += 1;
+      return { content: [{ type: 'text', text: 'resumed' }] };
+    },
+  );
+  server.registerTool(
     'endless',
     { description: 'Streams log messages and never answers', inputSchema: {} },
     async (args, extra) => {
@@ -247,6 +265,9 @@ app.all('/mcp', async (req, res) => {
     }
     transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
+      // Event ids on every SSE event, so a broken stream can be resumed.
+      eventStore: new InMemoryEventStore(),
+      retryInterval: 100,
       onsessioninitialized: (id) => transports.set(id, transport),
     });
     transport.onclose = () => {
