@@ -15,9 +15,9 @@ pub mod mcp;
 pub mod memory;
 pub mod model;
 pub mod oauth;
-pub mod report;
 #[cfg(test)]
 mod proptest_config;
+pub mod report;
 pub mod store;
 pub mod tui;
 

@@ -22,6 +22,16 @@ fn logged_in(server: &McpServer, name: &str) -> Home {
     home
 }
 
+fn status_row(home: &Home) -> serde_json::Value {
+    let out = home
+        .credtop()
+        .args(["status", "--json", "--no-discover"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter().find(|r| r["name"] == "notes").unwrap()
+}
+
 fn count(v: &serde_json::Value, field: &str) -> u64 {
     v[field]
         .as_u64()
@@ -53,7 +63,14 @@ fn tool_calls_pass_through_and_the_session_is_audited_without_tokens() {
     assert_eq!(summary["texts"][0], "note 0");
     assert_eq!(
         summary["tools"],
-        serde_json::json!(["endless", "read_note", "slow", "write_note"])
+        serde_json::json!([
+            "endless",
+            "interrupted",
+            "notify_later",
+            "read_note",
+            "slow",
+            "write_note"
+        ])
     );
 
     let sessions = audit_events(&home, "mcp_session");
@@ -143,6 +160,14 @@ fn insufficient_scope_is_typed_then_granted_after_mcp_login_with_scope() {
         "{fix}"
     );
 
+    let row = status_row(&home);
+    assert!(
+        row["last_failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("scope_insufficient at "),
+        "{row}"
+    );
     let out = mcp_login(
         &home,
         &server.url,
@@ -259,6 +284,11 @@ fn a_bridge_killed_mid_call_leaves_the_others_working() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(
+        status_row(&home)["bridges"],
+        3,
+        "three bridges connected now"
+    );
     let pid: i32 = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()
@@ -284,6 +314,8 @@ fn a_bridge_killed_mid_call_leaves_the_others_working() {
         assert!(count(&s, "ok") >= 2, "{s}");
     }
     assert!(stored_tokens(home.path(), "notes").1.len() > 10);
+    // The killed bridge's mark is left behind but does not count.
+    assert_eq!(status_row(&home)["bridges"], 0);
 }
 
 #[test]
@@ -329,4 +361,73 @@ fn dpop_bound_tokens_go_with_valid_proofs_and_nonce_challenges_are_answered() {
     ] {
         assert!(!text.contains(key.trim()), "the DPoP key was shown");
     }
+}
+
+/// A credential whose remote MCP server is the stub at `fault` (faults no
+/// real server produces on demand: 429 with Retry-After, 500).
+fn stubbed(fault: &str) -> (Home, support::stub::Stub) {
+    let stub = support::stub::Stub::start();
+    let home = Home::new();
+    home.oauth(
+        "stubbed",
+        "stub-token-canary",
+        chrono::Duration::seconds(10),
+        chrono::Duration::hours(1),
+    );
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+        .create(home.path().join("mcp/servers"))
+        .unwrap();
+    home.write_private(
+        "mcp/servers/stubbed.json",
+        &serde_json::json!({
+            "url": stub.url(fault),
+            "issuer": "http://127.0.0.1:1",
+            "client_id": "none",
+        })
+        .to_string(),
+    );
+    (home, stub)
+}
+
+#[test]
+fn rate_limiting_is_typed_with_the_servers_retry_after() {
+    let (home, _stub) = stubbed("429-seconds");
+    let summary = sdk_client(&home, "stubbed", &[("DURATION_MS", "300")]);
+    let data = &summary["errors"][0]["data"];
+    assert_eq!(data["kind"], "rate_limited", "{summary}");
+    let retry = data["retry_after"].as_u64().unwrap();
+    assert!((100..=121).contains(&retry), "Retry-After 120 gave {retry}");
+}
+
+#[test]
+fn a_server_error_is_typed_transient() {
+    let (home, _stub) = stubbed("500");
+    let summary = sdk_client(&home, "stubbed", &[("DURATION_MS", "300")]);
+    assert_eq!(
+        summary["errors"][0]["data"]["kind"], "transient",
+        "{summary}"
+    );
+    assert!(
+        !summary.to_string().contains("stub-token-canary"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn server_initiated_messages_arrive_over_the_get_stream() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = logged_in(&server, "notes");
+    let summary = sdk_client(&home, "notes", &[("SCRIPT", "later")]);
+    assert_eq!(count(&summary, "ok"), 1, "{summary}");
+    assert_eq!(count(&summary, "notifications"), 3, "{summary}");
+}
+
+#[test]
+fn an_answer_stream_that_breaks_is_resumed_with_last_event_id() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = logged_in(&server, "notes");
+    let summary = sdk_client(&home, "notes", &[("SCRIPT", "interrupted")]);
+    assert_eq!(count(&summary, "failed"), 0, "{summary}");
+    assert_eq!(summary["texts"][0], "resumed", "{summary}");
+    assert_eq!(count(&summary, "notifications"), 1, "{summary}");
 }

@@ -150,3 +150,151 @@ fn plain_http_to_a_non_loopback_host_is_refused_before_any_request() {
     assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
     assert_nothing_stored(&home, "bad");
 }
+
+fn status_row(home: &Home, name: &str) -> serde_json::Value {
+    let out = home
+        .credtop()
+        .args(["status", "--json", "--no-discover"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter().find(|r| r["name"] == name).unwrap()
+}
+
+#[test]
+fn status_shows_the_resource_and_the_token_type() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let row = status_row(&home, "notes");
+    assert_eq!(row["resource"], server.url.as_str());
+    // The server lists ES256 for DPoP: the tokens are bound.
+    assert_eq!(row["token_type"], "DPoP");
+    assert_eq!(row["bridges"], 0);
+    assert_eq!(row["kind"], "oauth");
+    assert_eq!(row["status"], "healthy");
+}
+
+#[test]
+fn mcp_add_prints_the_entry_and_merges_it_into_a_project_file() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let printed = home
+        .credtop()
+        .args(["mcp", "add", "notes"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&printed.stdout);
+    for client in ["Claude Code", "Cursor", "VS Code"] {
+        assert!(text.contains(client), "{text}");
+    }
+    assert!(
+        text.contains(r#""connect""#) && text.contains(r#""notes""#),
+        "{text}"
+    );
+
+    let project = tempfile::tempdir().unwrap();
+    let file = project.path().join(".mcp.json");
+    std::fs::write(
+        &file,
+        r#"{"mcpServers": {"local": {"command": "npx", "args": ["x"], "env": {"T": "${T}"}}}}"#,
+    )
+    .unwrap();
+    let out = home
+        .credtop()
+        .args(["mcp", "add", "notes", "--write"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(merged["mcpServers"]["local"]["env"]["T"], "${T}");
+    assert_eq!(
+        merged["mcpServers"]["notes"],
+        serde_json::json!({"command": "credtop", "args": ["mcp", "connect", "notes"]})
+    );
+    let unknown = home
+        .credtop()
+        .args(["mcp", "add", "nope"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("credtop mcp login"));
+}
+
+#[test]
+fn revoke_revokes_the_grant_at_the_server_and_deletes_it() {
+    // A providers.toml client the test can introspect for; bearer tokens.
+    let server = McpServer::start(60, &[("MCP_REGISTRATION", "off"), ("MCP_DPOP", "off")], &[]);
+    let home = Home::new();
+    home.write_private(
+        "providers.toml",
+        &format!(
+            "[providers.as]\nissuer = \"{}\"\nclient_id = \"credtop-test\"\n",
+            server.auth.issuer
+        ),
+    );
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (_, refresh) = support::authserver::stored_tokens(home.path(), "notes");
+    assert!(server.auth.is_active(&refresh));
+    let out = home.credtop().args(["revoke", "notes"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+    assert!(!home.path().join("oauth/notes.json").exists());
+    assert!(!home.path().join("mcp/servers/notes.json").exists());
+    assert!(
+        !server.auth.is_active(&refresh),
+        "the grant is dead at the server"
+    );
+}
+
+/// The one kept registration of this home, as JSON.
+fn kept_registration(home: &Home) -> (std::path::PathBuf, serde_json::Value) {
+    let entry = std::fs::read_dir(home.path().join("mcp/clients"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let v = serde_json::from_str(&std::fs::read_to_string(entry.path()).unwrap()).unwrap();
+    (entry.path(), v)
+}
+
+#[test]
+fn an_expired_or_forgotten_registration_is_replaced() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (path, mut reg) = kept_registration(&home);
+    let first = reg["client_id"].clone();
+
+    // Expired (RFC 7591 §3.2.1): registered again.
+    reg["client_secret_expires_at"] = serde_json::json!(1);
+    home.write_private(
+        path.strip_prefix(home.path()).unwrap().to_str().unwrap(),
+        &reg.to_string(),
+    );
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (_, reg) = kept_registration(&home);
+    assert_ne!(reg["client_id"], first);
+
+    // Forgotten by the server (RFC 7592 read answers 401): registered again.
+    let second = reg["client_id"].clone();
+    let mut forgotten = reg.clone();
+    forgotten["registration_access_token"] = serde_json::json!("no-longer-valid");
+    home.write_private(
+        path.strip_prefix(home.path()).unwrap().to_str().unwrap(),
+        &forgotten.to_string(),
+    );
+    assert!(mcp_login(&home, &server.url, "notes", &[]).status.success());
+    let (_, reg) = kept_registration(&home);
+    assert_ne!(reg["client_id"], second);
+    let record: serde_json::Value =
+        serde_json::from_str(&home.read("mcp/servers/notes.json")).unwrap();
+    assert_eq!(record["client_id"], reg["client_id"]);
+}

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use super::lifecycle_cmds::{block_on, cli_prompt, lifecycle};
 use super::{Context, Failure, exit};
-use crate::engine::{BridgeTokens, McpLoginOptions};
+use crate::engine::McpLoginOptions;
+use crate::mcp::bridge::BridgeTokens;
 use crate::mcp::bridge::{self, BridgeOptions};
 
 pub struct McpLoginArgs {
@@ -99,5 +100,41 @@ pub fn connect(
         failures = report.failures,
         "bridge session ended"
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `credtop mcp add NAME [--write FILE]`.
+pub fn add(
+    ctx: &Context,
+    name: &str,
+    write: Option<&std::path::Path>,
+) -> Result<ExitCode, Failure> {
+    use crate::mcp::client_config::{self, Merge};
+    if crate::store::load_remote(&ctx.home, name)?.is_none() {
+        return Err(Failure::new(
+            exit::NOT_FOUND,
+            format!(
+                "{name} is not a remote MCP server's credential; log in first: `credtop mcp login URL --name {name}`"
+            ),
+        ));
+    }
+    let Some(path) = write else {
+        for (client, file, snippet) in client_config::snippets(name) {
+            println!("{client} ({file}):");
+            println!(
+                "{}\n",
+                serde_json::to_string_pretty(&snippet).expect("serializes")
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let merge = client_config::merge_into(path, name)
+        .map_err(|e| Failure::new(exit::ERROR, e.to_string()))?;
+    let what = match merge {
+        Merge::Added => "added to",
+        Merge::Replaced => "replaced in",
+        Merge::Unchanged => "already in",
+    };
+    eprintln!("{name}: {what} {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -304,6 +304,14 @@ pub enum McpCommand {
         #[arg(long, value_name = "SECS")]
         timeout: Option<u64>,
     },
+    /// Print the MCP client config entry that runs `credtop mcp connect
+    /// NAME` (Claude Code, Cursor, VS Code), or merge it into FILE.
+    Add {
+        name: String,
+        /// Merge the entry into this .mcp.json (atomically, keeping the rest).
+        #[arg(long, value_name = "FILE")]
+        write: Option<PathBuf>,
+    },
 }
 
 /// What a command ends with: an exit code, with what to say on stderr.
@@ -439,6 +447,7 @@ pub fn run(ctx: &Context, command: Command) -> Result<ExitCode, Failure> {
                 step_up,
                 timeout,
             } => mcp_remote::connect(ctx, &name, step_up, timeout),
+            McpCommand::Add { name, write } => mcp_remote::add(ctx, &name, write.as_deref()),
         },
         Command::Exec {
             name,

@@ -23,7 +23,8 @@ impl Lifecycle {
             Err(e) => return Err(e.into()),
         }
         self.store().save(cred)?;
-        let record = AuditRecord::new(Event::CredentialAdded, self.actor(), Outcome::Ok).about(cred);
+        let record =
+            AuditRecord::new(Event::CredentialAdded, self.actor(), Outcome::Ok).about(cred);
         if let Err(e) = audit.append(&record) {
             // The trail failed between opening and writing (a full disk):
             // take the key back out rather than keep it unaudited.

@@ -642,6 +642,8 @@ impl Lifecycle {
         let cred = self.store.load(name)?;
         let remote = self.revoke_remote(&cred, RevokeScope::Grant).await;
         self.store.delete(name)?;
+        // A remote MCP server's record and DPoP key go with the grant.
+        crate::store::forget_remote(&self.home, name);
         lane::clear(&self.home, name);
         history::forget(&self.home, name);
         let outcome = if remote.succeeded() {

@@ -115,11 +115,12 @@ impl Lifecycle {
             cfg.scopes = choose_scopes(opts, &meta, &endpoints, previous.as_ref());
             let client = oauth::build_client(&endpoints, &cfg)?;
             // RFC 9449: bind the tokens to our key wherever the server can.
-            let key = match endpoints.dpop_algs.iter().any(|a| a == dpop::ALG) {
-                true => Some(Arc::new(
-                    dpop::load(self.home(), &name)?.unwrap_or_else(dpop::DpopKey::generate),
-                )),
-                false => None,
+            // One key per credential: a step-up login keeps the same one.
+            let key = if endpoints.dpop_algs.iter().any(|a| a == dpop::ALG) {
+                let kept = dpop::load(self.home(), &name)?;
+                Some(Arc::new(kept.unwrap_or_else(dpop::DpopKey::generate)))
+            } else {
+                None
             };
             let http = match &key {
                 Some(k) => self.http().with_dpop(Arc::clone(k)),

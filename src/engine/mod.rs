@@ -5,13 +5,12 @@
 mod add_key;
 pub mod alert;
 mod events;
-mod handle;
 mod exchange;
+mod handle;
 pub mod history;
 pub mod lane;
 mod lifecycle;
 mod logout;
-mod mcp_bridge;
 mod mcp_login;
 pub mod process;
 mod schedule;
@@ -21,11 +20,10 @@ mod warnings;
 mod watch;
 
 pub use events::{EngineConfig, EngineEvent};
-pub use handle::{EngineHandle, StopSignals, spawn};
 pub use exchange::{ChildToken, ExchangeError, ExchangeRequest};
+pub use handle::{EngineHandle, StopSignals, spawn};
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };
-pub use mcp_bridge::BridgeTokens;
 pub use mcp_login::{McpLoginOptions, default_name as mcp_default_name, mcp_relogin};
 pub use scheduler::Engine;

@@ -82,7 +82,7 @@ proptest! {
             prop_assert!(!said.contains(CANARY), "{said}");
         }
         for s in &configs.servers {
-            let _ = (s.references(), s.literals(), s.describe(), s.shown_command());
+            let _ = (s.references(), s.literals(), s.label(), s.shown_command());
             let _ = s.env_file_path(&env);
             prop_assert!(!format!("{s:?}").contains(CANARY), "{s:?}");
         }

@@ -7,6 +7,7 @@
 //! loaded, so a token is never held longer than the spawn needs it.
 
 pub mod bridge;
+pub mod client_config;
 mod config;
 mod dotenv;
 mod exec;

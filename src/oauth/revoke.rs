@@ -103,6 +103,10 @@ async fn rfc7009(
         }
         match http.send(builder.form(&form)).await {
             Ok((200, _)) => done.push(what),
+            // RFC 7009 §2.2.1: a self-contained (JWT) access token cannot be
+            // revoked; with its refresh token revoked the grant is gone and
+            // the access token dies at its expiry.
+            Ok((400, body)) if body["error"] == "unsupported_token_type" && !done.is_empty() => {}
             Ok((status, body)) => {
                 let code = body["error"].as_str().map(str::to_string);
                 return RemoteRevocation::Failed(match code {

@@ -7,7 +7,7 @@ mod rows;
 mod text;
 
 pub use rows::{
-    ErrorRow, Found, StatusRow, StoreRows, all_rows, all_rows_and_errors, collect_rows, discovered_rows,
-    read_store, store_row,
+    ErrorRow, Found, StatusRow, StoreRows, all_rows, all_rows_and_errors, collect_rows,
+    discovered_rows, read_store, store_row,
 };
 pub use text::{human_duration, relogin_command, time_left};

@@ -40,6 +40,15 @@ pub struct StatusRow {
     pub note: Option<String>,
     /// Another tool's credential that the tool renews by itself.
     pub renewed_by_its_tool: bool,
+    /// OAuth: `Bearer` or `DPoP` (RFC 9449).
+    pub token_type: Option<String>,
+    /// A remote MCP server's credential: the RFC 8707 resource it is bound to.
+    pub resource: Option<String>,
+    /// A remote MCP server's credential: `credtop mcp connect` bridges
+    /// connected now.
+    pub bridges: Option<usize>,
+    /// A remote MCP server's credential: the last typed failure a bridge met.
+    pub last_failure: Option<String>,
     /// The provider's refresh point as a fraction of the lifetime
     /// (providers.toml), read once per reload for every view of the row.
     #[serde(skip)]
@@ -96,9 +105,24 @@ impl StatusRow {
             relogin,
             note,
             renewed_by_its_tool: c.renewed_by_its_tool(),
+            token_type: c.token_type.as_deref().map(token_type_name),
+            resource: None,
+            bridges: None,
+            last_failure: None,
             refresh_at,
             lane: None,
         }
+    }
+
+    /// Fills what credtop knows of the remote MCP server of this credential.
+    pub fn with_remote(mut self, home: &std::path::Path) -> Self {
+        if let Ok(Some(remote)) = crate::store::load_remote(home, &self.name) {
+            self.resource = Some(remote.url);
+            self.bridges = Some(crate::store::bridges_connected(home, &self.name));
+            self.last_failure = crate::store::last_bridge_failure(home, &self.name)
+                .map(|f| format!("{} at {}", f.kind, f.ts.format("%Y-%m-%d %H:%M:%SZ")));
+        }
+        self
     }
 
     /// "in 42m 10s", "3h 02m ago", or the age of a key without expiry.
@@ -176,7 +200,8 @@ fn own_row(
     lane_file: bool,
 ) -> StatusRow {
     let rotation = store.config().rotation_age_days();
-    let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
+    let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation)
+        .with_remote(store.home());
     // A failed or paused lane says more than the clock does, while it is
     // about this very token.
     row.lane = lane_file
@@ -282,5 +307,15 @@ pub fn all_rows_and_errors(store: &Store, no_discover: bool) -> Found {
         problems,
         errors,
         store_failed: !listing.problems.is_empty(),
+    }
+}
+
+/// RFC 6749 §7.1 token types compare case-insensitively; shown as the RFCs
+/// spell them.
+fn token_type_name(t: &str) -> String {
+    match t.to_ascii_lowercase().as_str() {
+        "bearer" => "Bearer".to_string(),
+        "dpop" => "DPoP".to_string(),
+        _ => t.to_string(),
     }
 }

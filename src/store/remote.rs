@@ -56,3 +56,81 @@ pub fn save_remote(home: &Path, name: &str, server: &RemoteServer) -> Result<(),
     bytes.push(b'\n');
     write_atomic(&path, &bytes)
 }
+
+/// Removes what credtop kept about credential `name`'s remote MCP server:
+/// its record and its DPoP key (the issuer's client registration stays,
+/// for the next login).
+pub fn forget_remote(home: &Path, name: &str) {
+    let mcp = home.join("mcp");
+    for path in [
+        mcp.join("servers").join(format!("{name}.json")),
+        mcp.join("keys").join(format!("{name}.key")),
+        mcp.join("bridges").join(format!("{name}.failure.json")),
+    ] {
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %path.display(), error = %e, "not removed");
+        }
+    }
+}
+
+/// What the dashboard and `status` show about a remote MCP credential's
+/// bridges: how many are connected now, and the last typed failure one of
+/// them met.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeFailureNote {
+    pub ts: chrono::DateTime<chrono::Utc>,
+    pub kind: String,
+    pub message: String,
+}
+
+fn bridges_dir(home: &Path) -> PathBuf {
+    home.join("mcp").join("bridges")
+}
+
+/// Marks bridge `pid` of credential `name` as connected.
+pub fn bridge_started(home: &Path, name: &str, pid: u32) -> Result<(), StoreError> {
+    ensure_private_dir(&home.join("mcp"))?;
+    ensure_private_dir(&bridges_dir(home))?;
+    write_atomic(&bridges_dir(home).join(format!("{name}.{pid}.pid")), b"")
+}
+
+/// Removes the mark of bridge `pid`.
+pub fn bridge_ended(home: &Path, name: &str, pid: u32) {
+    let _ = std::fs::remove_file(bridges_dir(home).join(format!("{name}.{pid}.pid")));
+}
+
+/// The bridges of `name` connected now: marks whose process is alive (a
+/// SIGKILLed bridge leaves its mark behind; it does not count).
+pub fn bridges_connected(home: &Path, name: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(bridges_dir(home)) else {
+        return 0;
+    };
+    let prefix = format!("{name}.");
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| {
+            let pid = f.strip_prefix(&prefix)?.strip_suffix(".pid")?;
+            pid.parse::<i32>().ok()
+        })
+        // SAFETY: signal 0 only asks whether the process exists.
+        .filter(|pid| *pid > 0 && unsafe { libc::kill(*pid, 0) } == 0)
+        .count()
+}
+
+/// Keeps the last typed failure a bridge of `name` met.
+pub fn note_bridge_failure(home: &Path, name: &str, note: &BridgeFailureNote) {
+    let path = bridges_dir(home).join(format!("{name}.failure.json"));
+    let written = ensure_private_dir(&home.join("mcp"))
+        .and_then(|_| ensure_private_dir(&bridges_dir(home)))
+        .and_then(|_| write_atomic(&path, &serde_json::to_vec(note).expect("serializes")));
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "bridge failure not kept");
+    }
+}
+
+pub fn last_bridge_failure(home: &Path, name: &str) -> Option<BridgeFailureNote> {
+    let path = bridges_dir(home).join(format!("{name}.failure.json"));
+    serde_json::from_slice(&read_private(&path).ok()?).ok()
+}

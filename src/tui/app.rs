@@ -91,7 +91,11 @@ impl Entry {
     /// credtop's own store; its lane and refresh point come with it.
     pub fn from_row(row: StatusRow) -> Entry {
         let kind = row.kind.parse().unwrap_or(Kind::ApiKey);
-        let relogin = relogin_command(&row.provider, &row.name);
+        // A remote MCP server's credential logs in again with `mcp login`.
+        let relogin = match &row.resource {
+            Some(url) => crate::engine::mcp_relogin(url, &row.name, None),
+            None => relogin_command(&row.provider, &row.name),
+        };
         let lane = row.lane.as_ref();
         Entry {
             kind,

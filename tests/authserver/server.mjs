@@ -16,7 +16,8 @@
 //                   audience-bound JWT access tokens, dynamic registration
 //                   and DPoP. MCP_REGISTRATION = "open" (default), "off" (no
 //                   registration endpoint) or "refuse" (needs an initial
-//                   access token the client does not have).
+//                   access token the client does not have). MCP_DPOP=off
+//                   turns DPoP off (benchmarks against clients without it).
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
@@ -71,7 +72,7 @@ const mcpFeatures = mcpMode
       },
       // DPOP_NONCE=1: every DPoP proof must carry a server nonce (§8).
       dPoP: {
-        enabled: true,
+        enabled: process.env.MCP_DPOP !== 'off',
         nonceSecret: Buffer.alloc(32, 7),
         requireNonce: () => process.env.DPOP_NONCE === '1',
       },
@@ -101,7 +102,9 @@ const provider = new Provider(issuer, {
       response_types: [],
     },
   ],
-  scopes: ['openid', 'offline_access', 'profile'],
+  // MCP_MODE: the resource server's scopes are also the server's, as
+  // registration (RFC 7591 `scope`) checks them against this list.
+  scopes: ['openid', 'offline_access', 'profile', ...(mcpMode ? mcpScopes.split(' ') : [])],
   pkce: { required: () => true },
   // Every refresh rotates; replaying a consumed refresh token revokes the
   // whole grant (oidc-provider's reuse detection).

@@ -9,17 +9,26 @@
 //                 "write": one write_note call
 //                 "slow":  one slow call of SLOW_MS
 //                 "endless": one call of the tool that never answers
+//                 "interrupted": one call whose answer stream breaks first
+//                 "later": one call of notify_later, then wait for its
+//                 messages, which come over the server's GET stream
 //   DURATION_MS   for "calls" (default 3000); PAUSE_MS between calls (200)
 //   CLIENT_NAME   the name this client gives in initialize
 //   EXTRA_ARGS    more arguments for `credtop mcp connect`, space-separated
 //   PID_FILE      where to write the bridge's pid once connected
+//   BRIDGE_ARGV   a JSON array: another stdio bridge to spawn instead of
+//                 credtop (benches/mcp_remote.sh runs mcp-remote this way)
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const env = process.env;
+const argv = env.BRIDGE_ARGV
+  ? JSON.parse(env.BRIDGE_ARGV)
+  : [env.CREDTOP_BIN, 'mcp', 'connect', env.NAME, ...(env.EXTRA_ARGS ? env.EXTRA_ARGS.split(' ') : [])];
 const transport = new StdioClientTransport({
-  command: env.CREDTOP_BIN,
-  args: ['mcp', 'connect', env.NAME, ...(env.EXTRA_ARGS ? env.EXTRA_ARGS.split(' ') : [])],
+  command: argv[0],
+  args: argv.slice(1),
   env: { CREDTOP_HOME: env.CREDTOP_HOME, PATH: env.PATH, ...passThrough() },
   stderr: 'inherit',
 });
@@ -27,13 +36,16 @@ const client = new Client({ name: env.CLIENT_NAME || 'sdk-test-client', version:
 
 function passThrough() {
   const out = {};
-  for (const k of ['CREDTOP_MCP_TIMEOUT', 'BROWSER', 'RUST_LOG', 'CREDTOP_HTTP_TIMEOUT']) {
+  for (const k of ['CREDTOP_MCP_TIMEOUT', 'BROWSER', 'RUST_LOG', 'CREDTOP_HTTP_TIMEOUT', 'HOME', 'MCP_REMOTE_CONFIG_DIR']) {
     if (env[k]) out[k] = env[k];
   }
   return out;
 }
 
-const summary = { ok: 0, failed: 0, errors: [], texts: [] };
+const summary = { ok: 0, failed: 0, errors: [], texts: [], notifications: 0 };
+client.setNotificationHandler(LoggingMessageNotificationSchema, () => {
+  summary.notifications += 1;
+});
 function failure(e) {
   summary.failed += 1;
   if (summary.errors.length < 20) {
@@ -76,6 +88,13 @@ try {
     await call('write_note', { text: 'hello' });
   } else if (script === 'slow') {
     await call('slow', { ms: Number(env.SLOW_MS || 100) });
+  } else if (script === 'interrupted') {
+    await call('interrupted', {});
+  } else if (script === 'later') {
+    await call('notify_later', { count: 3 });
+    for (let i = 0; i < 100 && summary.notifications < 3; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } else if (script === 'endless') {
     await call('endless', {}, 600_000);
   }

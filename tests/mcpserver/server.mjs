@@ -27,6 +27,7 @@ import * as jose from 'jose';
 import { z } from 'zod';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import {
   mcpAuthMetadataRouter,
   getOAuthProtectedResourceMetadataUrl,
@@ -205,6 +206,38 @@ function newServer() {
     },
   );
   server.registerTool(
+    'notify_later',
+    {
+      description: 'Answers now; sends count log messages a moment later, outside any request (over the GET stream)',
+      inputSchema: { count: z.number() },
+    },
+    async ({ count }) => {
+      setTimeout(async () => {
+        for (let i = 0; i < count; i += 1) {
+          await server.server.sendLoggingMessage({ level: 'info', data: `later ${i}` }).catch(() => {});
+        }
+      }, 300);
+      return { content: [{ type: 'text', text: 'later' }] };
+    },
+  );
+  server.registerTool(
+    'interrupted',
+    {
+      description: 'Closes its answer stream early and answers on the resumed one (Last-Event-ID)',
+      inputSchema: {},
+    },
+    async (args, extra) => {
+      await extra.sendNotification({
+        method: 'notifications/message',
+        params: { level: 'info', data: 'before the break' },
+      });
+      extra.closeSSEStream?.();
+      await new Promise((r) => setTimeout(r, 500));
+      stats.toolCalls += 1;
+      return { content: [{ type: 'text', text: 'resumed' }] };
+    },
+  );
+  server.registerTool(
     'endless',
     { description: 'Streams log messages and never answers', inputSchema: {} },
     async (args, extra) => {
@@ -232,6 +265,9 @@ app.all('/mcp', async (req, res) => {
     }
     transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
+      // Event ids on every SSE event, so a broken stream can be resumed.
+      eventStore: new InMemoryEventStore(),
+      retryInterval: 100,
       onsessioninitialized: (id) => transports.set(id, transport),
     });
     transport.onclose = () => {

@@ -33,6 +33,7 @@ pub(super) async fn forward<H: BridgeHost>(shared: Arc<Shared<H>>, message: Valu
     shared.failures.fetch_add(1, Ordering::Relaxed);
     *shared.last_failure.lock().await = Some(failure.kind.as_str().to_string());
     tracing::warn!(kind = failure.kind.as_str(), message = %failure.message, "bridge request failed");
+    shared.host.note_failure(&failure);
     for id in pending {
         shared.emit(failure.to_response(&id));
     }

@@ -10,6 +10,7 @@
 
 mod failure;
 mod forward;
+mod host;
 pub mod sse;
 mod stream;
 
@@ -26,6 +27,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 pub use failure::{BridgeFailure, CODE as ERROR_CODE};
+pub use host::BridgeTokens;
 
 use crate::model::Secret;
 use crate::oauth::dpop::DpopKey;
@@ -75,6 +77,8 @@ pub trait BridgeHost: Send + Sync + 'static {
     fn step_up(&self, scope: &str) -> impl Future<Output = Result<(), BridgeFailure>> + Send;
     /// The command that grants `scope`.
     fn scope_fix(&self, scope: &str) -> String;
+    /// A request failed (for the dashboard's "last failure").
+    fn note_failure(&self, failure: &BridgeFailure);
     /// Called once when the session starts and once when it ends.
     fn session(&self, phase: SessionPhase, report: &SessionReport);
 }

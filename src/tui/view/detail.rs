@@ -15,6 +15,29 @@ use crate::tui::app::{App, Entry};
 
 const TIME: &str = "%Y-%m-%d %H:%M:%S";
 
+/// A remote MCP server's credential: its resource, token type, the
+/// bridges connected now and the last typed failure one of them met.
+fn remote_mcp(r: &crate::report::StatusRow) -> Vec<Line<'static>> {
+    let Some(resource) = &r.resource else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        field("resource", resource.clone()),
+        field(
+            "bridges",
+            format!(
+                "{} connected now, {} tokens",
+                r.bridges.unwrap_or(0),
+                r.token_type.as_deref().unwrap_or("Bearer")
+            ),
+        ),
+    ];
+    if let Some(f) = &r.last_failure {
+        lines.push(field("last failure", f.clone()));
+    }
+    lines
+}
+
 fn field(label: &str, value: impl Into<String>) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{label:>12} "), bold()),
@@ -76,6 +99,7 @@ pub fn draw(app: &App, e: &Entry, frame: &mut Frame, area: Rect) {
         ),
         field("source", source(e)),
     ];
+    lines.extend(remote_mcp(r));
     if let Some(msg) = &e.lane_message {
         lines.push(Line::from(vec![
             Span::styled(format!("{:>12} ", "lane"), bold()),

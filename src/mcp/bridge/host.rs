@@ -1,4 +1,4 @@
-//! The engine's side of `credtop mcp connect`: tokens for the bridge, from
+//! The bridge's host: tokens for `credtop mcp connect` from the engine, from
 //! the store and refreshed single-flight with every other bridge, daemon,
 //! dashboard and `credtop token` caller (the credential's lock); step-up
 //! logins; and the session's `mcp_session` audit records.
@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::lifecycle::{Lifecycle, LifecycleError, RefreshMode, RefreshOutcome};
-use super::mcp_login::{McpLoginOptions, mcp_relogin};
+use super::{AccessToken, BridgeFailure, BridgeHost, SessionPhase, SessionReport};
 use crate::audit::{Event, Outcome};
-use crate::mcp::bridge::{AccessToken, BridgeFailure, BridgeHost, SessionPhase, SessionReport};
+use crate::engine::{
+    Lifecycle, LifecycleError, McpLoginOptions, RefreshMode, RefreshOutcome, mcp_relogin,
+};
 use crate::model::{FailureKind, Secret, Zone};
 use crate::oauth::dpop::{self, DpopKey};
 use crate::oauth::{LoginPrompt, OAuthError};
-use crate::store::RemoteServer;
+use crate::store::{BridgeFailureNote, RemoteServer};
 
 pub struct BridgeTokens {
     lc: Lifecycle,
@@ -143,7 +144,25 @@ impl BridgeHost for BridgeTokens {
         mcp_relogin(&self.remote.url, &self.name, scope.as_deref())
     }
 
+    fn note_failure(&self, failure: &BridgeFailure) {
+        let note = BridgeFailureNote {
+            ts: Utc::now(),
+            kind: failure.kind.as_str().to_string(),
+            message: failure.message.clone(),
+        };
+        crate::store::note_bridge_failure(self.lc.home(), &self.name, &note);
+    }
+
     fn session(&self, phase: SessionPhase, report: &SessionReport) {
+        let pid = std::process::id();
+        match phase {
+            SessionPhase::Started => {
+                if let Err(e) = crate::store::bridge_started(self.lc.home(), &self.name, pid) {
+                    tracing::warn!(error = %e, "bridge not marked as connected");
+                }
+            }
+            SessionPhase::Ended => crate::store::bridge_ended(self.lc.home(), &self.name, pid),
+        }
         let (outcome, detail) = match phase {
             SessionPhase::Started => (Outcome::Info, "bridge session started"),
             SessionPhase::Ended if report.failures == 0 => (Outcome::Ok, "bridge session ended"),
