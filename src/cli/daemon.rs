@@ -127,6 +127,9 @@ fn log_event(e: &EngineEvent) {
         EngineEvent::LanePaused { name, kind } => {
             tracing::error!(credential = %name, kind = %kind, "lane paused")
         }
+        // Every write the watch sees, the engine's own included: noise at
+        // the default level.
+        EngineEvent::CredentialChanged { name } => tracing::debug!(credential = %name, "re-read"),
         other => tracing::info!(event = ?other),
     }
 }

@@ -11,6 +11,7 @@ mod actions;
 mod app;
 mod bindings;
 mod data;
+mod dialog;
 mod error;
 mod keymap;
 mod merge;
