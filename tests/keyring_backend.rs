@@ -88,6 +88,15 @@ fn keyring_child() {
         .unwrap()
         .stdout;
     assert!(String::from_utf8_lossy(&json).contains("\"source\": \"credtop-keyring\""));
+    // A DPoP key bound to a credential is kept where its tokens are: in
+    // the keyring, never in a file.
+    let key = credtop::oauth::dpop::DpopKey::generate();
+    credtop::oauth::dpop::save(home, "acme", &key).unwrap();
+    assert!(!home.join("mcp/keys/acme.key").exists());
+    let back = credtop::oauth::dpop::load(home, "acme").unwrap().unwrap();
+    assert_eq!(back.thumbprint(), key.thumbprint());
+    credtop::store::forget_bound_key(home, "acme").unwrap();
+    assert!(credtop::oauth::dpop::load(home, "acme").unwrap().is_none());
     credtop().args(["logout", "acme"]).assert().success();
     assert!(matches!(
         store.load("acme"),

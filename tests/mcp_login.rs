@@ -298,3 +298,56 @@ fn an_expired_or_forgotten_registration_is_replaced() {
         serde_json::from_str(&home.read("mcp/servers/notes.json")).unwrap();
     assert_eq!(record["client_id"], reg["client_id"]);
 }
+
+#[test]
+fn login_by_name_of_a_dpop_bound_mcp_credential_logs_in_the_mcp_way() {
+    let server = McpServer::start(60, &[], &[]);
+    let home = Home::new();
+    let out = mcp_login(&home, &server.url, "notes", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stored =
+        || -> serde_json::Value { serde_json::from_str(&home.read("oauth/notes.json")).unwrap() };
+    let token_type = || {
+        stored()["token_type"]
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase()
+    };
+    assert_eq!(token_type(), "dpop", "the server binds tokens");
+    let key_before = home.read("mcp/keys/notes.key");
+    // `credtop login NAME` again: the same key, still DPoP, still the resource.
+    let again = home
+        .credtop()
+        .env("BROWSER", support::authserver::browser())
+        .args(["login", "notes", "--timeout", "60"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(token_type(), "dpop");
+    assert_eq!(
+        home.read("mcp/keys/notes.key"),
+        key_before,
+        "one key per credential"
+    );
+    let (access, _) = support::authserver::stored_tokens(home.path(), "notes");
+    assert_eq!(jwt_claims(&access)["aud"], server.url.as_str());
+    let device = home
+        .credtop()
+        .args([
+            "login",
+            "notes",
+            "--device",
+            "--no-browser",
+            "--timeout",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(!device.status.success());
+    assert!(
+        stderr(&device).contains("credtop mcp login"),
+        "{}",
+        stderr(&device)
+    );
+}

@@ -550,6 +550,27 @@ impl Lifecycle {
         prompt: &(dyn Fn(LoginPrompt) + Send + Sync),
     ) -> Result<(Credential, Option<Credential>), LifecycleError> {
         let name = opts.name.clone().unwrap_or_else(|| opts.provider.clone());
+        // A remote MCP server's credential logs in the MCP way (its
+        // registration, its resource, DPoP where the server binds tokens),
+        // never as a plain provider login that would store a Bearer token
+        // beside a record that says DPoP.
+        if let Ok(Some(remote)) = crate::store::load_remote(&self.home, &name) {
+            if opts.device {
+                return Err(OAuthError::config(format!(
+                    "{name} is a remote MCP server's credential; it logs in with the browser: `{}`",
+                    super::mcp_relogin(&remote.url, &name, None)
+                ))
+                .into());
+            }
+            let replaced = self.store.load(&name).ok();
+            let mcp = super::McpLoginOptions {
+                url: remote.url,
+                name: Some(name),
+                scope: None,
+                timeout: opts.timeout,
+            };
+            return Ok((self.mcp_login(&mcp, prompt).await?, replaced));
+        }
         let mut again = crate::model::relogin_command(&opts.provider, &name);
         if opts.device {
             again.push_str(" --device");

@@ -5,7 +5,7 @@
 //! One key per credential, in `$CREDTOP_HOME/mcp/keys/<name>.key` (0600,
 //! written atomically), never printed: `Debug` shows the key's thumbprint.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -117,38 +117,24 @@ impl DpopKey {
     }
 }
 
-fn path_for(home: &Path, name: &str) -> PathBuf {
-    home.join("mcp").join("keys").join(format!("{name}.key"))
-}
-
-/// The key of credential `name`, if it has one.
+/// The key of credential `name`, if it has one, from where the store keeps
+/// its secrets (a 0600 file, the keyring, or the fleet).
 pub fn load(home: &Path, name: &str) -> Result<Option<DpopKey>, OAuthError> {
-    let path = path_for(home, name);
-    match crate::store::read_private(&path) {
-        Ok(bytes) => {
-            let secret = Secret::new(String::from_utf8_lossy(&bytes).into_owned());
-            DpopKey::from_secret(&secret).map(Some).ok_or_else(|| {
-                OAuthError::config(format!(
-                    "{} is not a DPoP key; remove it and log in again",
-                    path.display()
-                ))
-            })
-        }
-        Err(crate::store::StoreError::Io { source, .. })
-            if source.kind() == std::io::ErrorKind::NotFound =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(OAuthError::config(e.to_string())),
+    let secret =
+        crate::store::load_bound_key(home, name).map_err(|e| OAuthError::config(e.to_string()))?;
+    match secret {
+        None => Ok(None),
+        Some(secret) => DpopKey::from_secret(&secret).map(Some).ok_or_else(|| {
+            OAuthError::config(format!(
+                "the DPoP key kept for {name} is not a P-256 key; log in again with `credtop mcp login`"
+            ))
+        }),
     }
 }
 
-/// Keeps `key` as credential `name`'s (atomically, 0600).
+/// Keeps `key` as credential `name`'s, where the store keeps its secrets.
 pub fn save(home: &Path, name: &str, key: &DpopKey) -> Result<(), crate::store::StoreError> {
-    let path = path_for(home, name);
-    crate::store::ensure_private_dir(&home.join("mcp"))?;
-    crate::store::ensure_private_dir(path.parent().expect("has a parent"))?;
-    crate::store::write_atomic(&path, key.to_secret().expose().as_bytes())
+    crate::store::save_bound_key(home, name, &key.to_secret())
 }
 
 #[cfg(test)]

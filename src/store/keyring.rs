@@ -91,6 +91,23 @@ impl KeyringBackend {
             .map_err(|e| StoreError::Keyring(describe(&e)))
     }
 
+    /// One secret alone in its own item (a key bound to a credential).
+    pub(super) fn read_raw(&self, item: &str) -> Result<Option<Secret>, StoreError> {
+        match self.entry(item)?.get_secret() {
+            Ok(bytes) => Ok(Some(Secret::new(
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(StoreError::Keyring(describe(&e))),
+        }
+    }
+
+    pub(super) fn write_raw(&self, item: &str, secret: &Secret) -> Result<(), StoreError> {
+        self.entry(item)?
+            .set_secret(secret.expose().as_bytes())
+            .map_err(|e| StoreError::Keyring(describe(&e)))
+    }
+
     pub(super) fn delete(&self, name: &str) -> Result<(), StoreError> {
         match self.entry(name)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),

@@ -13,6 +13,7 @@
 //! the secrets live in the OS keyring.
 
 mod atomic;
+mod bound_key;
 mod config;
 mod error;
 mod etcd;
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use atomic::write_atomic;
+pub use bound_key::{forget_bound_key, load_bound_key, save_bound_key};
 pub use config::{Backend, Config, DiscoverConfig, EtcdConfig, read_private_toml, toml_reason};
 pub use error::StoreError;
 pub use etcd::{

@@ -61,10 +61,12 @@ pub fn save_remote(home: &Path, name: &str, server: &RemoteServer) -> Result<(),
 /// its record and its DPoP key (the issuer's client registration stays,
 /// for the next login).
 pub fn forget_remote(home: &Path, name: &str) {
+    if let Err(e) = super::forget_bound_key(home, name) {
+        tracing::warn!(credential = %name, error = %e, "DPoP key not removed");
+    }
     let mcp = home.join("mcp");
     for path in [
         mcp.join("servers").join(format!("{name}.json")),
-        mcp.join("keys").join(format!("{name}.key")),
         mcp.join("bridges").join(format!("{name}.failure.json")),
     ] {
         if let Err(e) = std::fs::remove_file(&path)
