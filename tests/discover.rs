@@ -552,8 +552,7 @@ fn config_switches_and_no_discover_turn_sources_off() {
     }
 
     std::fs::write(&config, "[discover]\nclaude_code = false\n").unwrap();
-    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let out = t.credtop().arg("status").output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown source \"claude_code\""), "{err}");

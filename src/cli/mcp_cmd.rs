@@ -136,14 +136,13 @@ pub fn exec(ctx: &Context, name: &str, extra: &[String]) -> Result<ExitCode, Fai
             })?,
         };
         // `.credtop.toml` may name another account for this credential.
-        let credential = &super::alias::resolve(ctx, credential).map_err(|f| {
-            McpProblem::Credential {
+        let credential =
+            &super::alias::resolve(ctx, credential).map_err(|f| McpProblem::Credential {
                 var: var.to_string(),
                 credential: credential.to_string(),
                 reason: f.message,
                 server: server.label(),
-            }
-        })?;
+            })?;
         let token = block_on(mcp::store_token(&opened, server, var, credential));
         lc = Some(opened);
         token

@@ -4,8 +4,8 @@
 
 mod add_key;
 pub mod alert;
-mod handle;
 mod exchange;
+mod handle;
 pub mod history;
 pub mod lane;
 mod lifecycle;
@@ -16,8 +16,8 @@ mod scheduler;
 mod supply;
 mod watch;
 
-pub use handle::{EngineHandle, StopSignals, spawn};
 pub use exchange::{ChildToken, ExchangeError, ExchangeRequest};
+pub use handle::{EngineHandle, StopSignals, spawn};
 pub use lifecycle::{
     Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome, RevokeReport, relogin,
 };

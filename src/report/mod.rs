@@ -7,4 +7,4 @@ mod rows;
 mod text;
 
 pub use rows::{ErrorRow, StatusRow, all_rows, all_rows_and_errors, collect_rows, discovered_rows};
-pub use text::{human_duration, relogin_command, time_left};
+pub use text::{fit, human_duration, relogin_command, time_left};

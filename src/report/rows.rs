@@ -47,6 +47,10 @@ pub struct StatusRow {
     /// The lane state about this very token (a failure, a pause), if any.
     #[serde(skip)]
     pub lane: Option<LaneState>,
+    /// Why credtop cannot refresh a token it holds a refresh token for
+    /// ("no provider 'google' configured"), known before any attempt.
+    #[serde(skip)]
+    pub cannot_refresh: Option<String>,
 }
 
 impl StatusRow {
@@ -98,6 +102,7 @@ impl StatusRow {
             renewed_by_its_tool: c.renewed_by_its_tool(),
             refresh_at,
             lane: None,
+            cannot_refresh: None,
         }
     }
 
@@ -136,6 +141,9 @@ fn rows_of(store: &Store, listing: &Listing, now: DateTime<Utc>) -> (Vec<StatusR
             row.lane = lane::load(store.home(), &c.name).filter(|l| l.status_for(c).is_some());
             if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
                 row.status = status;
+            }
+            if c.is_refreshable() && providers.get(&c.provider).is_none() {
+                row.cannot_refresh = Some(format!("no provider '{}' configured", c.provider));
             }
             row
         })

@@ -228,7 +228,10 @@ mod tests {
         private_config(dir.path(), "store = \"vault\"\n");
         let err = Config::load(dir.path()).unwrap_err();
         assert!(err.to_string().contains("config.toml"), "{err}");
-        assert!(err.to_string().contains("expected one of"), "says what is valid: {err}");
+        assert!(
+            err.to_string().contains("expected one of"),
+            "says what is valid: {err}"
+        );
     }
 
     #[test]

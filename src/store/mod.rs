@@ -35,10 +35,10 @@ pub use etcd::{
 };
 pub use home::{create_file_0600, default_home, ensure_private_dir, resolve_home};
 pub use lock::CredentialLock;
+pub use remote::{RemoteServer, load_remote, save_remote};
 pub use secure::{
     CREDENTIAL_CAP, open_append_0600, open_private, open_rw_0600, read_private, read_private_capped,
 };
-pub use remote::{RemoteServer, load_remote, save_remote};
 
 use crate::model::{Credential, Kind, Name, Source};
 

@@ -56,7 +56,10 @@ pub fn read_private(path: &Path) -> Result<Vec<u8>, StoreError> {
 /// Opens (creating 0600 when missing) a private file for appending, and
 /// reading: the audit chain hashes the line it appends after.
 pub fn open_append_0600(path: &Path) -> Result<File, StoreError> {
-    open_created(path, OpenOptions::new().read(true).append(true).create(true))
+    open_created(
+        path,
+        OpenOptions::new().read(true).append(true).create(true),
+    )
 }
 
 /// Opens (creating 0600 when missing) a private file for reading and

@@ -34,6 +34,11 @@ pub fn draw(app: &App, e: &Entry, frame: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::styled(format!("{:>12} ", "status"), bold()),
             status_span(c, e.status(now), e.paused),
+            Span::raw(
+                r.cannot_refresh
+                    .as_deref()
+                    .map_or(String::new(), |why| format!(": {why}")),
+            ),
             Span::raw(format!(
                 "  zone {}  expires {}",
                 e.zone(now).as_str(),

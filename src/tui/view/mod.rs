@@ -13,7 +13,7 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, EngineState, Mode, StatusGroup};
+use super::app::{App, EngineState, Mode};
 use style::{bold, dim, fg};
 
 /// Wide enough to put the detail pane beside the table instead of under it.
@@ -31,7 +31,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right.width() as u16)])
             .areas(header);
-    frame.render_widget(Paragraph::new(header_line(app)), left_area);
+    frame.render_widget(Paragraph::new(header_line(app, left_area.width)), left_area);
     frame.render_widget(Paragraph::new(right), right_area);
     match app.mode {
         Mode::Audit => audit::draw(app, frame, body),
@@ -76,23 +76,43 @@ fn draw_table_mode(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn header_line(app: &App) -> Line<'static> {
+/// The count of each status word the rows show, in the rows' own words
+/// and symbols, so the header and the table cannot disagree.
+/// Where the words do not fit, the counts go without them ("▲ 1"), then
+/// end in "…".
+fn header_line(app: &App, width: u16) -> Line<'static> {
     let c = app.color;
     let mut spans = vec![Span::styled(" credtop ", bold())];
-    let groups = [
-        (StatusGroup::Ok, "✓", "ok", Color::Green),
-        (StatusGroup::Danger, "▲", "danger", Color::Yellow),
-        (StatusGroup::Expired, "✗", "expired", Color::Red),
-        (StatusGroup::Revoked, "⊘", "revoked", Color::Red),
-        (StatusGroup::Paused, "⏸", "paused", Color::Magenta),
-        (StatusGroup::Failing, "↯", "failing", Color::Yellow),
-    ];
-    for (group, sym, word, color) in groups {
-        let n = app.count(group);
-        if n == 0 && !matches!(group, StatusGroup::Ok) {
-            continue;
+    let mut counts: Vec<(&str, String, Color, usize)> =
+        vec![("✓", "ok".to_string(), Color::Green, 0)];
+    for e in &app.entries {
+        let (sym, word, color) = table::shown_status(app, e);
+        match counts.iter_mut().find(|(_, w, _, _)| *w == word) {
+            Some(seen) => seen.3 += 1,
+            None => counts.push((sym, word, color, 1)),
         }
-        spans.push(Span::styled(format!(" {sym} {n} {word}"), fg(c, color)));
+    }
+    // A fixed order (ok first, then by how much it needs you) keeps the
+    // header from jumping as rows change.
+    counts[1..].sort_by_key(|(_, word, _, _)| style::urgency(word));
+    let long: usize = counts
+        .iter()
+        .map(|(_, w, _, n)| format!(" x {n} {w}").chars().count())
+        .sum();
+    let with_words = long + 9 <= usize::from(width);
+    let mut used = 9;
+    for (sym, word, color, n) in counts {
+        let text = if with_words {
+            format!(" {sym} {n} {word}")
+        } else {
+            format!(" {sym} {n}")
+        };
+        used += text.chars().count();
+        if used + 1 > usize::from(width) {
+            spans.push(Span::raw(" …"));
+            break;
+        }
+        spans.push(Span::styled(text, fg(c, color)));
     }
     Line::from(spans)
 }
