@@ -236,3 +236,40 @@ fn the_read_model_names_a_provider_that_is_not_configured() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(reason(&rows, "google"), None);
 }
+
+/// The sizes people use, detail pane open on a credential whose reason and
+/// rotation hint are the longest texts: columns by content, values whole,
+/// "…" between words, and a compact layout below 20 rows.
+#[test]
+fn every_size_people_use_with_the_detail_open() {
+    for (w, h) in [(70, 16), (80, 24), (100, 30), (140, 40), (200, 50)] {
+        let mut app = incident();
+        update(
+            &mut app,
+            Msg::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Char('j'),
+            )),
+        );
+        update(
+            &mut app,
+            Msg::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Enter,
+            )),
+        );
+        let screen = draw(&app, w, h);
+        // All five rows stay in the table, whatever the detail takes.
+        for name in ["github", "google", "linear", "openai", "notion"] {
+            row(&screen, name);
+        }
+        // A date and its time stay on one line.
+        for line in screen.lines() {
+            assert!(
+                !line
+                    .trim_end_matches(['"', '│', ' '])
+                    .ends_with("2026-12-02"),
+                "{line}"
+            );
+        }
+        insta::assert_snapshot!(format!("size_{w}x{h}"), screen);
+    }
+}

@@ -2,6 +2,7 @@
 
 mod audit;
 mod detail;
+mod fields;
 mod first_run;
 mod overlay;
 mod style;
@@ -18,6 +19,10 @@ use style::{bold, dim, fg};
 
 /// Wide enough to put the detail pane beside the table instead of under it.
 const SIDE_BY_SIDE_WIDTH: u16 = 140;
+
+/// A body shorter than this (a terminal under about 20 rows) is laid out
+/// compact.
+const COMPACT_HEIGHT: u16 = 17;
 
 pub fn view(app: &App, frame: &mut Frame) {
     let [header, body, notice, hints] = Layout::vertical([
@@ -65,12 +70,17 @@ fn draw_table_mode(app: &App, frame: &mut Frame, area: Rect) {
         table::draw(app, frame, left);
         detail::draw(app, entry, frame, right);
     } else {
-        // The table keeps the selected row in view; the detail gets the rest.
-        let rows = (app.visible().len() as u16 + 3)
-            .min(area.height * 2 / 5)
-            .max(5);
+        // The table keeps the selected row in view; the detail gets the
+        // rest. Below COMPACT_HEIGHT the detail shrinks to its first
+        // lines (identity, status), so it never squeezes the table.
+        let share = if area.height < COMPACT_HEIGHT {
+            area.height.saturating_sub(4)
+        } else {
+            area.height * 2 / 5
+        };
+        let rows = (app.visible().len() as u16 + 3).min(share).max(5);
         let [top, bottom] =
-            Layout::vertical([Constraint::Length(rows), Constraint::Min(8)]).areas(area);
+            Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
         table::draw(app, frame, top);
         detail::draw(app, entry, frame, bottom);
     }
@@ -198,7 +208,13 @@ fn hint_line(app: &App, width: u16) -> Line<'static> {
         ],
     };
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for (k, what) in hints {
+        // A hint that does not fit whole is left out, never cut.
+        used += k.chars().count() + what.chars().count() + 3;
+        if used > usize::from(width) + 2 {
+            break;
+        }
         spans.push(Span::styled(k.to_string(), bold()));
         spans.push(Span::styled(format!(" {what}  "), dim(app.color)));
     }
