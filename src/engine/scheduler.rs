@@ -533,6 +533,7 @@ impl Engine {
         }
         let mut seen = BTreeSet::new();
         let mut known_writes = None;
+        let lanes_before = self.lanes.len();
         for cred in listing.credentials.iter().filter(|c| c.source.is_owned()) {
             seen.insert(cred.name.clone());
             if self.lanes.get(&cred.name).is_some_and(|l| l.in_flight) {
@@ -541,15 +542,16 @@ impl Engine {
             let change = match self.lanes.get(&cred.name) {
                 None if initial => None,
                 None => Some("added"),
-                Some(l) if l.fingerprint != cred.secret.fingerprint() => {
-                    let fp = cred.secret.fingerprint().0;
-                    let ours = known_writes
-                        .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
-                        .contains(&fp);
-                    (!ours).then_some("replaced")
-                }
+                Some(l) if l.fingerprint != cred.secret.fingerprint() => Some("replaced"),
                 Some(_) => None,
             };
+            let change = change.filter(|_| {
+                !self.written_by_credtop(
+                    &cred.name,
+                    &cred.secret.fingerprint().0,
+                    &mut known_writes,
+                )
+            });
             if initial {
                 self.lc.audit().record(
                     AuditRecord::new(Event::CredentialLoaded, self.actor(), Outcome::Info)
@@ -575,14 +577,15 @@ impl Engine {
         for name in gone {
             self.reschedule(&name, None);
             let lane = self.lanes.remove(&name);
-            if let Some(lane) = lane.filter(|l| !l.in_flight) {
-                let _ = lane;
+            if let Some(lane) = lane.filter(|l| !l.in_flight)
+                && !self.written_by_credtop(&name, &lane.fingerprint.0, &mut known_writes)
+            {
                 self.external_change(&name, None, "deleted");
             }
         }
         drop(listing);
         crate::memory::release_free_memory();
-        if initial {
+        if initial || self.lanes.len() != lanes_before {
             self.emit(EngineEvent::Loaded {
                 count: self.lanes.len(),
             });
@@ -595,6 +598,7 @@ impl Engine {
     /// someone else.
     fn reload_names(&mut self, names: &BTreeSet<String>) {
         let mut known_writes = None;
+        let lanes_before = self.lanes.len();
         for name in names {
             if self.lanes.get(name).is_some_and(|l| l.in_flight) {
                 continue;
@@ -609,14 +613,13 @@ impl Engine {
                                 self.track(&cred);
                                 continue;
                             }
-                            let fp = cred.secret.fingerprint().0;
-                            let ours = known_writes
-                                .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
-                                .contains(&fp);
-                            (!ours).then_some("replaced")
+                            Some("replaced")
                         }
                         Some(_) => None,
                     };
+                    let fp = cred.secret.fingerprint().0;
+                    let change =
+                        change.filter(|_| !self.written_by_credtop(name, &fp, &mut known_writes));
                     if let Some(change) = change {
                         self.external_change(name, Some(&cred), change);
                     }
@@ -626,13 +629,46 @@ impl Engine {
                 Err(StoreError::NotFound { .. }) => {
                     if self.lanes.contains_key(name) {
                         self.reschedule(name, None);
-                        self.lanes.remove(name);
+                    }
+                    if let Some(lane) = self.lanes.remove(name)
+                        && !self.written_by_credtop(name, &lane.fingerprint.0, &mut known_writes)
+                    {
                         self.external_change(name, None, "deleted");
                     }
                 }
                 Err(e) => tracing::warn!(credential = %name, problem = %e, "unreadable credential"),
             }
         }
+        // The header's lane count follows a login or a revoke made anywhere.
+        if self.lanes.len() != lanes_before {
+            self.emit(EngineEvent::Loaded {
+                count: self.lanes.len(),
+            });
+        }
+    }
+
+    /// Whether a credtop process (this one, the dashboard, the daemon, a
+    /// CLI call) wrote or deleted `name` with fingerprint `fp`. Every such
+    /// write holds the credential's lock until its audit record is written,
+    /// so waiting for the lock (bounded) closes the gap between the file
+    /// appearing and the record that explains it.
+    fn written_by_credtop(
+        &self,
+        name: &str,
+        fp: &str,
+        known: &mut Option<BTreeSet<String>>,
+    ) -> bool {
+        if known
+            .get_or_insert_with(|| recent_credtop_writes(self.lc.audit()))
+            .contains(fp)
+        {
+            return true;
+        }
+        if let Ok(lock) = self.lc.store().lock(name, Duration::from_secs(2)) {
+            drop(lock);
+            *known = Some(recent_credtop_writes(self.lc.audit()));
+        }
+        known.as_ref().is_some_and(|k| k.contains(fp))
     }
 
     /// The host that wrote a fleet value, when it is not this one.
@@ -724,6 +760,9 @@ fn recent_credtop_writes(audit: &crate::audit::AuditLog) -> BTreeSet<String> {
         Event::LoginCompleted,
         Event::Rotate,
         Event::CredentialAdded,
+        // A deletion carries the fingerprint of what was deleted.
+        Event::Revoke,
+        Event::Logout,
     ];
     let mut out = BTreeSet::new();
     // The last few MiB hold far more than an hour of any real home.
