@@ -273,3 +273,62 @@ fn every_size_people_use_with_the_detail_open() {
         insta::assert_snapshot!(format!("size_{w}x{h}"), screen);
     }
 }
+
+fn key(app: &mut App, code: crossterm::event::KeyCode) -> Option<credtop::tui::Task> {
+    update(app, Msg::Key(crossterm::event::KeyEvent::from(code)))
+}
+
+/// providers.toml describes two providers and the store is empty: the
+/// first-run screen offers them, and `l` picks one with j/k and Enter.
+#[test]
+fn first_run_and_login_offer_the_configured_providers() {
+    use crossterm::event::KeyCode;
+    let mut app = App::new(now(), "/home/demo/.agent".into(), false);
+    update(
+        &mut app,
+        Msg::Providers(vec!["github".into(), "google".into()]),
+    );
+    update(
+        &mut app,
+        Msg::Loaded {
+            entries: vec![],
+            problems: vec![],
+            dependents: HashMap::new(),
+        },
+    );
+    let screen = draw(&app, 80, 24);
+    assert!(!screen.contains("describe a provider"), "{screen}");
+    insta::assert_snapshot!("first_run_with_providers_80x24", screen);
+    key(&mut app, KeyCode::Char('l'));
+    key(&mut app, KeyCode::Char('j'));
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("▶ google"), "{screen}");
+    insta::assert_snapshot!("login_pick_provider_80x24", screen);
+    // j past the end stays on the last; k goes back up and down again.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('k'));
+    key(&mut app, KeyCode::Char('j'));
+    match key(&mut app, KeyCode::Enter) {
+        Some(credtop::tui::Task::Login { provider, name, .. }) => {
+            assert_eq!(provider, "google");
+            assert_eq!(name, None);
+        }
+        other => panic!("expected a login, got {other:?}"),
+    }
+}
+
+/// A typed name wins over the pick (a provider not in providers.toml yet).
+#[test]
+fn a_typed_provider_name_wins_over_the_pick() {
+    use crossterm::event::KeyCode;
+    let mut app = App::new(now(), "/home/demo/.agent".into(), false);
+    update(&mut app, Msg::Providers(vec!["github".into()]));
+    key(&mut app, KeyCode::Char('l'));
+    for c in "acme".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    match key(&mut app, KeyCode::Enter) {
+        Some(credtop::tui::Task::Login { provider, .. }) => assert_eq!(provider, "acme"),
+        other => panic!("expected a login, got {other:?}"),
+    }
+}

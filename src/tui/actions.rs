@@ -234,17 +234,23 @@ async fn reload_loop(
             let discovered = (hooks.discovered)(home);
             let dependents = (hooks.dependents)(home);
             let (entries, problems) = load_entries(lc.store(), Utc::now(), discovered);
+            // The providers to offer in the login dialog; a providers.toml
+            // that cannot be read is reported with the rows already.
+            let providers = crate::oauth::Providers::load(home)
+                .map(|p| p.names().map(str::to_string).collect())
+                .unwrap_or_default();
             crate::memory::release_free_memory();
-            Msg::Loaded {
+            let loaded = Msg::Loaded {
                 entries,
                 problems,
                 dependents,
-            }
+            };
+            (loaded, Msg::Providers(providers))
         })
         .await;
         match read {
-            Ok(msg) => {
-                if tx.send(msg).is_err() {
+            Ok((loaded, providers)) => {
+                if tx.send(providers).is_err() || tx.send(loaded).is_err() {
                     return;
                 }
             }

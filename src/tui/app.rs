@@ -228,6 +228,8 @@ pub enum Overlay {
     AskProvider {
         input: Input,
         device: bool,
+        /// The configured provider picked with j/k (while nothing is typed).
+        pick: usize,
     },
     /// The login URL (and device code): over SSH no browser opens, so the
     /// person copies it from here.
@@ -257,7 +259,7 @@ impl std::fmt::Debug for Overlay {
                 .field("provider", provider)
                 .field("names", names)
                 .finish(),
-            Overlay::AskProvider { input, device } => f
+            Overlay::AskProvider { input, device, .. } => f
                 .debug_struct("AskProvider")
                 .field("input", &input.value())
                 .field("device", device)
@@ -326,6 +328,8 @@ pub struct App {
     pub home: PathBuf,
     /// False until the store was read once: "loading", not "empty".
     pub loaded: bool,
+    /// The provider tables of providers.toml, offered at login.
+    pub providers: Vec<String>,
     pub entries: Vec<Entry>,
     /// Unreadable files and config errors, shown, never skipped silently.
     pub problems: Vec<String>,
@@ -358,6 +362,7 @@ impl App {
             entries: Vec::new(),
             problems: Vec::new(),
             dependents: HashMap::new(),
+            providers: Vec::new(),
             selected: 0,
             show_detail: false,
             filter: Input::default(),

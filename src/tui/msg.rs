@@ -29,6 +29,8 @@ pub enum Msg {
         dependents: HashMap<String, Vec<String>>,
     },
     AuditLoaded(AuditRead),
+    /// The provider tables of providers.toml, read with the store.
+    Providers(Vec<String>),
     /// A login reached the point where the person must open a URL.
     LoginPrompt {
         provider: String,

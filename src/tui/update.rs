@@ -28,6 +28,10 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
             reselect(app, keep.as_deref());
             None
         }
+        Msg::Providers(names) => {
+            app.providers = names;
+            None
+        }
         Msg::AuditLoaded(read) => {
             let mut records = read.records;
             records.reverse();
