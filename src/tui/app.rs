@@ -340,6 +340,8 @@ pub struct App {
     /// Index into [`App::visible`].
     pub selected: usize,
     pub show_detail: bool,
+    /// The table's order (`s` cycles it); own credentials always first.
+    pub sort: super::sort::SortKey,
     pub filter: Input,
     pub filter_editing: bool,
     pub mode: Mode,
@@ -363,6 +365,7 @@ impl App {
             problems: Vec::new(),
             dependents: HashMap::new(),
             providers: Vec::new(),
+            sort: super::sort::SortKey::default(),
             selected: 0,
             show_detail: false,
             filter: Input::default(),

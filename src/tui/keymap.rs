@@ -68,6 +68,10 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
     match key.code {
         KeyCode::Char('q') => app.quit = true,
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
+        KeyCode::Char('s') => {
+            app.sort = app.sort.next();
+            super::sort::apply(app);
+        }
         KeyCode::Char('/') => app.filter_editing = true,
         KeyCode::Esc if !app.filter.value().is_empty() => {
             app.filter.reset();

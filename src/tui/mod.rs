@@ -14,6 +14,7 @@ mod error;
 mod keymap;
 mod msg;
 mod runtime;
+mod sort;
 mod update;
 mod view;
 
@@ -25,5 +26,6 @@ pub use data::{Hooks, load_entries};
 pub use error::DashboardError;
 pub use msg::{Msg, Task};
 pub use runtime::run;
+pub use sort::SortKey;
 pub use update::update;
 pub use view::view;

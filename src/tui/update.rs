@@ -11,6 +11,10 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
         Msg::Resize => None,
         Msg::Tick(now) => {
             app.now = now;
+            // Only the status order moves with the clock (a zone changes).
+            if app.sort == super::sort::SortKey::Status {
+                super::sort::apply(app);
+            }
             None
         }
         Msg::Engine(event) => on_engine(app, event),
@@ -25,6 +29,7 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
             app.dependents = dependents;
             app.problems = problems;
             app.loaded = true;
+            super::sort::sort_entries(app);
             reselect(app, keep.as_deref());
             None
         }

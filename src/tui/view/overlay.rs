@@ -14,6 +14,7 @@ const HELP: &[(&str, &str)] = &[
     ("g G", "first / last"),
     ("Enter", "show or hide the detail pane"),
     ("/", "filter by name, provider or status (Esc clears)"),
+    ("s", "sort: expiry, name, status, last refresh"),
     ("r", "refresh the selected credential now"),
     ("l L", "log in: browser / device code (selected provider)"),
     ("R", "rotate: new grant or new key, old one retired"),

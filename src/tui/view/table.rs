@@ -102,7 +102,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 .map(|(col, _, c)| cell(app, e, *col, constraint_len(*c))),
         )
     });
-    let title = format!(" Credentials ({}) ", visible.len());
+    let title = format!(
+        " Credentials ({}) · by {} ",
+        visible.len(),
+        app.sort.as_str()
+    );
     let highlight = if app.color {
         Style::default()
             .bg(super::style::SELECTED_BG)
