@@ -81,9 +81,13 @@ fn the_dashboard_counts_lanes_as_they_come_and_does_not_call_them_external() {
     tmux.cmd(&["resize-window", "-t", "main", "-x", "130", "-y", "30"]);
     tmux.wait_for("one lane", |s| s.contains("engine running, 1 lanes"));
     add_key(&home, "second", "sk-second");
-    tmux.wait_for("two lanes", |s| s.contains("engine running, 2 lanes"));
+    tmux.wait_for("two lanes and the new row", |s| {
+        s.contains("engine running, 2 lanes") && s.contains("Credentials (2)")
+    });
     home.credtop().args(["revoke", "second"]).assert().success();
-    tmux.wait_for("one lane again", |s| s.contains("engine running, 1 lanes"));
+    tmux.wait_for("one lane and row again", |s| {
+        s.contains("engine running, 1 lanes") && s.contains("Credentials (1)")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
     assert!(changed(&home).is_empty(), "{:?}", changed(&home));

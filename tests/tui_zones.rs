@@ -332,3 +332,19 @@ fn a_typed_provider_name_wins_over_the_pick() {
         other => panic!("expected a login, got {other:?}"),
     }
 }
+
+#[test]
+fn a_broken_audit_chain_is_a_banner() {
+    let mut app = incident();
+    update(
+        &mut app,
+        Msg::AuditChain(Some(
+            "line 6: a record without a hash inside the chain".into(),
+        )),
+    );
+    let screen = draw(&app, 100, 24);
+    assert!(screen.contains("AUDIT TRAIL BROKEN: line 6"), "{screen}");
+    insta::assert_snapshot!("audit_broken_100x24", screen);
+    update(&mut app, Msg::AuditChain(None));
+    assert!(!draw(&app, 100, 24).contains("AUDIT TRAIL BROKEN"));
+}

@@ -225,10 +225,15 @@ async fn reload_loop(
     wake: Arc<Notify>,
     hooks: Arc<Hooks>,
 ) {
+    let chain = Arc::new(std::sync::Mutex::new(
+        super::chain_watch::ChainWatch::default(),
+    ));
+    let mut told: Option<Option<String>> = None;
     loop {
         wake.notified().await;
         let lc = Arc::clone(&lc);
         let hooks = Arc::clone(&hooks);
+        let chain = Arc::clone(&chain);
         let read = tokio::task::spawn_blocking(move || {
             let home = lc.home();
             let discovered = (hooks.discovered)(home);
@@ -239,17 +244,29 @@ async fn reload_loop(
             let providers = crate::oauth::Providers::load(home)
                 .map(|p| p.names().map(str::to_string).collect())
                 .unwrap_or_default();
+            // Every reload follows an engine event, which the trail records:
+            // check what was appended since the last look.
+            let audit = lc.audit();
+            let head = std::fs::read_to_string(audit.head_path()).ok();
+            let broken = chain
+                .lock()
+                .map(|mut c| c.poll(audit.path(), head.as_deref()))
+                .unwrap_or_default();
             crate::memory::release_free_memory();
             let loaded = Msg::Loaded {
                 entries,
                 problems,
                 dependents,
             };
-            (loaded, Msg::Providers(providers))
+            (loaded, Msg::Providers(providers), broken)
         })
         .await;
         match read {
-            Ok((loaded, providers)) => {
+            Ok((loaded, providers, broken)) => {
+                if told.as_ref() != Some(&broken) {
+                    told = Some(broken.clone());
+                    let _ = tx.send(Msg::AuditChain(broken));
+                }
                 if tx.send(providers).is_err() || tx.send(loaded).is_err() {
                     return;
                 }

@@ -328,6 +328,8 @@ pub struct App {
     pub home: PathBuf,
     /// False until the store was read once: "loading", not "empty".
     pub loaded: bool,
+    /// Why the audit trail's hash chain is broken, shown as a red banner.
+    pub audit_broken: Option<String>,
     /// The provider tables of providers.toml, offered at login.
     pub providers: Vec<String>,
     pub entries: Vec<Entry>,
@@ -365,6 +367,7 @@ impl App {
             problems: Vec::new(),
             dependents: HashMap::new(),
             providers: Vec::new(),
+            audit_broken: None,
             sort: super::sort::SortKey::default(),
             selected: 0,
             show_detail: false,

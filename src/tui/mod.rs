@@ -9,6 +9,7 @@
 
 mod actions;
 mod app;
+mod chain_watch;
 mod data;
 mod error;
 mod keymap;

@@ -33,6 +33,10 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
             reselect(app, keep.as_deref());
             None
         }
+        Msg::AuditChain(broken) => {
+            app.audit_broken = broken;
+            None
+        }
         Msg::Providers(names) => {
             app.providers = names;
             None
@@ -97,8 +101,11 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Option<Task> {
     };
     match event {
         EngineEvent::Loaded { count } => {
+            // A credential added or removed by any credtop process changes
+            // the count (and is no external change): read the rows again.
+            let changed = app.engine != (EngineState::Running { lanes: count });
             app.engine = EngineState::Running { lanes: count };
-            None
+            changed.then_some(Task::Reload)
         }
         EngineEvent::Stopped => {
             app.engine = EngineState::Stopped;

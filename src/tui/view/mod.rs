@@ -142,6 +142,20 @@ fn header_right(app: &App, width: u16) -> Line<'static> {
 }
 
 fn notice_line(app: &App) -> Line<'static> {
+    if let Some(why) = &app.audit_broken {
+        // Red background when colour is on; the words stand alone without.
+        let style = if app.color {
+            ratatui::style::Style::default()
+                .fg(Color::White)
+                .bg(Color::Red)
+        } else {
+            ratatui::style::Style::default()
+        };
+        return Line::styled(
+            format!(" ⚠ AUDIT TRAIL BROKEN: {why}; run credtop audit verify"),
+            style.add_modifier(ratatui::style::Modifier::BOLD),
+        );
+    }
     if app.mode == Mode::Table && (app.filter_editing || !app.filter.value().is_empty()) {
         let cursor = if app.filter_editing { "▏" } else { "" };
         return Line::from(vec![
