@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use tui_input::Input;
 
-use crate::audit::AuditRecord;
+use crate::audit::{AuditRecord, Event, RecordFilter};
 use crate::engine::lane::LaneState;
 use crate::model::{Credential, Kind, Lifetime, Source, Status, Zone};
 use crate::report::{StatusRow, relogin_command};
@@ -298,17 +298,15 @@ pub struct AuditPane {
 }
 
 impl AuditPane {
-    /// Every whitespace-separated term must occur in the record's
-    /// credential, event name or `task:LABEL`.
+    /// `credential:NAME` and `event:NAME` terms select exactly, as
+    /// `credtop audit --credential NAME --event NAME` does (the same
+    /// [`RecordFilter`]); every other whitespace-separated term must occur
+    /// in the record's credential, event name or `task:LABEL`.
     pub fn visible(&self) -> Vec<&AuditRecord> {
-        let terms: Vec<String> = self
-            .filter
-            .value()
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
+        let (exact, terms) = parse_audit_filter(self.filter.value());
         self.records
             .iter()
+            .filter(|r| exact.matches(r))
             .filter(|r| {
                 let hay = format!(
                     "{} {} task:{}",
@@ -320,6 +318,24 @@ impl AuditPane {
             })
             .collect()
     }
+}
+
+/// Splits the audit view's filter into the CLI's exact filter and the
+/// remaining substring terms. An unknown event name stays a term, which
+/// matches nothing, rather than being ignored.
+fn parse_audit_filter(text: &str) -> (RecordFilter, Vec<String>) {
+    let mut exact = RecordFilter::default();
+    let mut terms = Vec::new();
+    for term in text.split_whitespace() {
+        if let Some(name) = term.strip_prefix("credential:") {
+            exact.credentials.push(name.to_string());
+        } else if let Some(event) = term.strip_prefix("event:").and_then(Event::from_name) {
+            exact.events.push(event);
+        } else {
+            terms.push(term.to_lowercase());
+        }
+    }
+    (exact, terms)
 }
 
 pub struct App {
