@@ -310,3 +310,68 @@ fn demo_refreshes_live_shows_a_revoked_grant_and_leaves_nothing_behind() {
     assert_eq!(homes(), 0, "the demo's home is removed on the way out");
     assert_left_alternate_screen(&tmux);
 }
+
+/// One credential in each zone, and one credtop holds a refresh token for
+/// but has no provider for: the real binary says each zone in words, and
+/// why that one is not refreshed.
+#[test]
+fn each_zone_is_said_in_words_and_a_missing_provider_is_named() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let store = Store::open(&home).expect("store opens");
+    let now = Utc::now();
+    let min = chrono::Duration::minutes;
+    for (name, kind, age, ttl, rt) in [
+        ("z-safe", Kind::OAuth, 5, Some(60), false),
+        ("z-danger", Kind::OAuth, 55, Some(60), false),
+        ("z-expired", Kind::OAuth, 90, Some(60), false),
+        ("z-none", Kind::ApiKey, 5, None, false),
+        ("z-google", Kind::OAuth, 50, Some(60), true),
+    ] {
+        store
+            .save(&Credential {
+                name: name.into(),
+                kind,
+                provider: if rt { "google" } else { "github" }.into(),
+                account: None,
+                scopes: vec![],
+                created_at: now - min(age),
+                expires_at: ttl.map(|t| now - min(age) + min(t)),
+                secret: Secret::new(format!("tmux-canary-{name}")),
+                refresh_token: rt.then(|| Secret::new("tmux-canary-rt")),
+                token_type: None,
+                source: Source::Store,
+            })
+            .expect("credential saved");
+    }
+    let tmux = tmux_for("zones");
+    start(&tmux, &home, &[("NO_COLOR", "1")]);
+    let screen = tmux.wait_for("the table", |s| s.contains("Credentials (5)"));
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("no row {name}:\n{screen}"))
+            .to_string()
+    };
+    for (name, zone) in [
+        ("z-safe", "safe"),
+        ("z-danger", "danger"),
+        ("z-expired", "expired"),
+        ("z-none", "none"),
+    ] {
+        assert!(row(name).contains(&format!(" {zone} ")), "{name}: {screen}");
+    }
+    assert!(!row("z-expired").contains("refresh failed"), "{screen}");
+    let screen = tmux.wait_for("the missing provider named", |s| {
+        s.lines()
+            .any(|l| l.contains(" z-google ") && l.contains("no provider 'google'"))
+    });
+    assert!(!screen.contains("tmux-canary"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
+}

@@ -21,6 +21,9 @@ use crate::store::StoreError;
 const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// How long a stopping engine lets refreshes in flight finish.
 const DRAIN: Duration = Duration::from_secs(10);
+/// How long a change waits for the credential's lock, held by a credtop
+/// write until its audit record is written.
+const OWN_WRITE_WAIT: Duration = Duration::from_secs(2);
 
 pub struct Engine {
     lc: Arc<Lifecycle>,
@@ -192,19 +195,32 @@ impl Engine {
                 {
                     return self.refreshed_elsewhere(&name, host);
                 }
-                // A new token is someone else's unless a credtop process
-                // (`credtop token`, a login, a rotation) wrote it.
-                let ours = change == super::schedule::Change::Replaced
-                    && fingerprint.is_some_and(|fp| {
-                        known_writes
-                            .get_or_insert_with(|| warnings::recent_credtop_writes(self.lc.audit()))
-                            .contains(&fp.0)
-                    });
-                if ours {
-                    self.emit(EngineEvent::CredentialChanged { name });
-                } else {
-                    self.external_change(&name, change.as_str());
+                // A change is someone else's unless a credtop process (`credtop
+                // token`, a login, a rotation, an add, a revoke) made it.
+                let Some(fp) = fingerprint.map(|f| f.0) else {
+                    return external_change(&self.lc, &self.events, &name, change.as_str());
+                };
+                if known_writes
+                    .get_or_insert_with(|| warnings::recent_credtop_writes(self.lc.audit()))
+                    .contains(&fp)
+                {
+                    return self.emit(EngineEvent::CredentialChanged { name });
                 }
+                // Every credtop write holds the credential's lock until its
+                // audit record is written: waiting for the lock (bounded, off
+                // the event loop) closes the gap between the file appearing
+                // and the record that explains it.
+                let (lc, events) = (Arc::clone(&self.lc), self.events.clone());
+                let change = change.as_str();
+                tokio::task::spawn_blocking(move || {
+                    let ours = lc.store().lock(&name, OWN_WRITE_WAIT).is_ok()
+                        && warnings::recent_credtop_writes(lc.audit()).contains(&fp);
+                    if ours {
+                        let _ = events.send(EngineEvent::CredentialChanged { name });
+                    } else {
+                        external_change(&lc, &events, &name, change);
+                    }
+                });
             }
         }
     }
@@ -362,19 +378,24 @@ impl Engine {
             host,
         });
     }
+}
 
-    fn external_change(&self, name: &str, change: &'static str) {
-        let detail = format!("credential {change} outside credtop; picked up live");
-        let record =
-            AuditRecord::new(Event::ExternalChange, self.lc.actor(), Outcome::Info).named(name);
-        let record = match self.lc.store().load(name) {
-            Ok(cred) if change != "deleted" => record.about(&cred),
-            _ => record,
-        };
-        self.lc.audit().record(record.detail(detail));
-        self.emit(EngineEvent::ExternalChange {
-            name: name.to_string(),
-            change,
-        });
-    }
+/// A change made outside credtop: audited and said.
+fn external_change(
+    lc: &Lifecycle,
+    events: &broadcast::Sender<EngineEvent>,
+    name: &str,
+    change: &'static str,
+) {
+    let detail = format!("credential {change} outside credtop; picked up live");
+    let record = AuditRecord::new(Event::ExternalChange, lc.actor(), Outcome::Info).named(name);
+    let record = match lc.store().load(name) {
+        Ok(cred) if change != "deleted" => record.about(&cred),
+        _ => record,
+    };
+    lc.audit().record(record.detail(detail));
+    let _ = events.send(EngineEvent::ExternalChange {
+        name: name.to_string(),
+        change,
+    });
 }

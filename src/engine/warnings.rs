@@ -73,7 +73,7 @@ pub(super) fn raise(
 }
 
 /// Fingerprints written lately by any credtop process (refreshes by
-/// `credtop token`, logins, rotations), read from the audit trail's tail.
+/// `credtop token`, logins, rotations, adds, revokes and logouts), read from the audit trail's tail.
 pub(super) fn recent_credtop_writes(audit: &AuditLog) -> BTreeSet<String> {
     let since = Utc::now() - chrono::Duration::hours(1);
     let writes = [
@@ -81,6 +81,9 @@ pub(super) fn recent_credtop_writes(audit: &AuditLog) -> BTreeSet<String> {
         Event::LoginCompleted,
         Event::Rotate,
         Event::CredentialAdded,
+        // A deletion carries the fingerprint of what was deleted.
+        Event::Revoke,
+        Event::Logout,
     ];
     let mut out = BTreeSet::new();
     // The last few MiB hold far more than an hour of any real home.

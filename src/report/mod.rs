@@ -10,4 +10,4 @@ pub use rows::{
     ErrorRow, Found, StatusRow, StoreRows, all_rows, all_rows_and_errors, collect_rows,
     discovered_rows, read_store, store_row,
 };
-pub use text::{human_duration, relogin_command, time_left};
+pub use text::{fit, human_duration, relogin_command, time_left};

@@ -56,6 +56,10 @@ pub struct StatusRow {
     /// The lane state about this very token (a failure, a pause), if any.
     #[serde(skip)]
     pub lane: Option<LaneState>,
+    /// Why credtop cannot refresh a token it holds a refresh token for
+    /// ("no provider 'google' configured"), known before any attempt.
+    #[serde(skip)]
+    pub cannot_refresh: Option<String>,
 }
 
 impl StatusRow {
@@ -111,6 +115,7 @@ impl StatusRow {
             last_failure: None,
             refresh_at,
             lane: None,
+            cannot_refresh: None,
         }
     }
 
@@ -210,6 +215,9 @@ fn own_row(
         .filter(|l| l.status_for(c).is_some());
     if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
         row.status = status;
+    }
+    if c.is_refreshable() && providers.get(&c.provider).is_none() {
+        row.cannot_refresh = Some(format!("no provider '{}' configured", c.provider));
     }
     row
 }

@@ -26,6 +26,30 @@ pub fn time_left(remaining: Duration) -> String {
     }
 }
 
+/// `text` cut to `width` characters for a narrow column: a cut ends in
+/// "…" and falls between words ("120d, rotate" becomes "120d,…", never
+/// "120d, rot…"); only a single word wider than the column is cut inside.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let room: String = text.chars().take(width - 1).collect();
+    // The next character decides whether `room` ends on a whole word.
+    let next = text.chars().nth(width - 1);
+    let cut = if next.is_some_and(char::is_whitespace) {
+        room.trim_end()
+    } else {
+        match room.rfind(char::is_whitespace) {
+            Some(i) => room[..i].trim_end(),
+            None => room.as_str(),
+        }
+    };
+    format!("{cut}…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +73,27 @@ mod tests {
         assert_eq!(time_left(Duration::seconds(90)), "in 1m 30s");
         assert_eq!(time_left(Duration::seconds(-90)), "1m 30s ago");
         assert_eq!(time_left(Duration::zero()), "0s ago");
+    }
+
+    #[test]
+    fn a_cut_ends_in_an_ellipsis_between_words() {
+        assert_eq!(fit("120d, rotate", 12), "120d, rotate");
+        assert_eq!(fit("120d, rotate", 11), "120d,…");
+        assert_eq!(fit("120d, rotate", 8), "120d,…");
+        assert_eq!(fit("120d, rotate", 6), "120d,…");
+        assert_eq!(fit("a b", 2), "a…");
+        assert_eq!(fit("paused: no provider", 15), "paused: no…");
+        // One word wider than the column can only be cut inside.
+        assert_eq!(fit("refreshing", 5), "refr…");
+        assert_eq!(fit("anything", 0), "");
+        for w in 0..20 {
+            assert!(
+                fit("▲ danger: no provider 'google' configured", w)
+                    .chars()
+                    .count()
+                    <= w
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use tui_input::Input;
 
-use crate::audit::AuditRecord;
+use crate::audit::{AuditRecord, Event, RecordFilter};
 use crate::engine::lane::LaneState;
 use crate::model::{Credential, Kind, Lifetime, Source, Status, Zone};
 use crate::report::{StatusRow, relogin_command};
@@ -231,17 +231,15 @@ pub struct AuditPane {
 }
 
 impl AuditPane {
-    /// Every whitespace-separated term must occur in the record's
-    /// credential, event name or `task:LABEL`.
+    /// `credential:NAME` and `event:NAME` terms select exactly, as
+    /// `credtop audit --credential NAME --event NAME` does (the same
+    /// [`RecordFilter`]); every other whitespace-separated term must occur
+    /// in the record's credential, event name or `task:LABEL`.
     pub fn visible(&self) -> Vec<&AuditRecord> {
-        let terms: Vec<String> = self
-            .filter
-            .value()
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
+        let (exact, terms) = parse_audit_filter(self.filter.value());
         self.records
             .iter()
+            .filter(|r| exact.matches(r))
             .filter(|r| {
                 let hay = format!(
                     "{} {} task:{}",
@@ -255,12 +253,34 @@ impl AuditPane {
     }
 }
 
+/// Splits the audit view's filter into the CLI's exact filter and the
+/// remaining substring terms. An unknown event name stays a term, which
+/// matches nothing, rather than being ignored.
+fn parse_audit_filter(text: &str) -> (RecordFilter, Vec<String>) {
+    let mut exact = RecordFilter::default();
+    let mut terms = Vec::new();
+    for term in text.split_whitespace() {
+        if let Some(name) = term.strip_prefix("credential:") {
+            exact.credentials.push(name.to_string());
+        } else if let Some(event) = term.strip_prefix("event:").and_then(Event::from_name) {
+            exact.events.push(event);
+        } else {
+            terms.push(term.to_lowercase());
+        }
+    }
+    (exact, terms)
+}
+
 pub struct App {
     /// The clock the screen is drawn at; set by the tick, never read in view.
     pub now: DateTime<Utc>,
     pub home: PathBuf,
     /// False until the store was read once: "loading", not "empty".
     pub loaded: bool,
+    /// Why the audit trail's hash chain is broken, shown as a red banner.
+    pub audit_broken: Option<String>,
+    /// The provider tables of providers.toml, offered at login.
+    pub providers: Vec<String>,
     pub entries: Vec<Entry>,
     /// Unreadable files and config errors, shown, never skipped silently:
     /// the store's, then discovery's.
@@ -281,6 +301,8 @@ pub struct App {
     /// The longest name among the visible rows, in characters.
     pub(super) name_width: usize,
     pub show_detail: bool,
+    /// The table's order (`s` cycles it); own credentials always first.
+    pub sort: super::sort::SortKey,
     pub filter: Input,
     pub filter_editing: bool,
     pub mode: Mode,
@@ -305,6 +327,9 @@ impl App {
             store_problems: Vec::new(),
             found_problems: Vec::new(),
             dependents: HashMap::new(),
+            providers: Vec::new(),
+            audit_broken: None,
+            sort: super::sort::SortKey::default(),
             selected: 0,
             visible_rows: Vec::new(),
             counts: HashMap::new(),

@@ -15,6 +15,7 @@ pub enum Action {
     PageUp,
     Detail,
     Filter,
+    Sort,
     Refresh,
     Login,
     LoginDevice,
@@ -85,6 +86,12 @@ pub const TABLE: &[Binding] = &[
         shown: "/",
         help: "filter by name, provider or status (Esc clears)",
         hint: hint("/", "filter", true),
+    },
+    Binding {
+        keys: &[(Char('s'), Sort)],
+        shown: "s",
+        help: "sort: expiry, name, status, last refresh",
+        hint: None,
     },
     Binding {
         keys: &[(Char('r'), Refresh)],

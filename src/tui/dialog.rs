@@ -18,6 +18,8 @@ pub enum Overlay {
     AskProvider {
         input: Input,
         device: bool,
+        /// The configured provider picked with j/k (while nothing is typed).
+        pick: usize,
     },
     /// The login URL (and device code): over SSH no browser opens, so the
     /// person copies it from here.
@@ -47,7 +49,7 @@ impl std::fmt::Debug for Overlay {
                 .field("provider", provider)
                 .field("names", names)
                 .finish(),
-            Overlay::AskProvider { input, device } => f
+            Overlay::AskProvider { input, device, .. } => f
                 .debug_struct("AskProvider")
                 .field("input", &input.value())
                 .field("device", device)

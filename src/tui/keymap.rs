@@ -79,6 +79,10 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
         Action::Quit => app.quit = true,
         Action::Help => app.overlay = Some(Overlay::Help),
         Action::Filter => app.filter_editing = true,
+        Action::Sort => {
+            app.sort = app.sort.next();
+            super::sort::apply(app);
+        }
         Action::Detail => app.show_detail = !app.show_detail,
         Action::Audit => {
             app.mode = Mode::Audit;
@@ -184,6 +188,7 @@ fn start_login(app: &mut App, device: bool) -> Option<Task> {
             app.overlay = Some(Overlay::AskProvider {
                 input: Input::default(),
                 device,
+                pick: 0,
             });
             None
         }
@@ -223,16 +228,40 @@ fn on_overlay_key(app: &mut App, key: KeyEvent) -> Option<Task> {
             Some(Task::Logout { provider, names })
         }
         Overlay::ConfirmRevoke { .. } | Overlay::ConfirmLogout { .. } => None,
-        Overlay::AskProvider { mut input, device } => {
+        Overlay::AskProvider {
+            mut input,
+            device,
+            mut pick,
+        } => {
             if cancel {
                 return None;
             }
+            // With nothing typed, j/k (and the arrows) pick a configured
+            // provider; any other character starts typing a name.
+            let picking = input.value().is_empty() && !app.providers.is_empty();
+            let last = app.providers.len().saturating_sub(1);
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down if picking => pick = (pick + 1).min(last),
+                KeyCode::Char('k') | KeyCode::Up if picking => pick = pick.saturating_sub(1),
+                KeyCode::Enter => {}
+                _ => {
+                    input.handle_event(&Event::Key(key));
+                }
+            }
             if key.code != KeyCode::Enter {
-                input.handle_event(&Event::Key(key));
-                app.overlay = Some(Overlay::AskProvider { input, device });
+                app.overlay = Some(Overlay::AskProvider {
+                    input,
+                    device,
+                    pick,
+                });
                 return None;
             }
-            let provider = input.value().trim().to_string();
+            let typed = input.value().trim().to_string();
+            let provider = if typed.is_empty() {
+                app.providers.get(pick).cloned().unwrap_or_default()
+            } else {
+                typed
+            };
             if provider.is_empty() {
                 return None;
             }

@@ -10,6 +10,7 @@
 mod actions;
 mod app;
 mod bindings;
+mod chain_watch;
 mod data;
 mod dialog;
 mod error;
@@ -18,6 +19,7 @@ mod merge;
 mod msg;
 mod reload;
 mod runtime;
+mod sort;
 mod update;
 mod view;
 
@@ -29,5 +31,6 @@ pub use data::{Hooks, load_entries};
 pub use error::DashboardError;
 pub use msg::{Msg, Task};
 pub use runtime::run;
+pub use sort::SortKey;
 pub use update::update;
 pub use view::view;

@@ -42,6 +42,10 @@ pub enum Msg {
         dependents: HashMap<String, Vec<String>>,
     },
     AuditLoaded(AuditRead),
+    /// The audit trail's chain: why it is broken, or `None` when intact.
+    AuditChain(Option<String>),
+    /// The provider tables of providers.toml, read with the store.
+    Providers(Vec<String>),
     /// A login reached the point where the person must open a URL.
     LoginPrompt {
         provider: String,

@@ -77,6 +77,10 @@ struct Known {
     /// Other tools' rows and the MCP servers, as of the last discovery.
     found: Vec<Entry>,
     dependents: HashMap<String, Vec<String>>,
+    /// The audit trail's chain, checked as it grows.
+    chain: super::chain_watch::ChainWatch,
+    /// What the screen was last told about the chain.
+    told: Option<Option<String>>,
 }
 
 pub(super) async fn reload_loop(
@@ -146,9 +150,18 @@ fn read(
 ) -> bool {
     let store = lc.store();
     let now = Utc::now();
+    if !check_chain(lc, known, send) {
+        return false;
+    }
     if pending.all {
         let (mut entries, problems, providers) = own_entries(store, now);
+        // The providers to offer in the login dialog; a providers.toml
+        // that cannot be read is reported with the rows already.
+        let names = providers.names().map(str::to_string).collect();
         known.providers = providers;
+        if !send(Msg::Providers(names)) {
+            return false;
+        }
         add_found(&mut entries, &known.found);
         let loaded = Msg::Loaded {
             entries,
@@ -207,4 +220,18 @@ fn read(
         }
     }
     true
+}
+
+/// Every read follows an engine event, which the trail records: checks
+/// what was appended since the last look, and says when that changed the
+/// verdict. False once nobody listens.
+fn check_chain(lc: &Lifecycle, known: &mut Known, send: &dyn Fn(Msg) -> bool) -> bool {
+    let audit = lc.audit();
+    let head = std::fs::read_to_string(audit.head_path()).ok();
+    let broken = known.chain.poll(audit.path(), head.as_deref());
+    if known.told.as_ref() == Some(&broken) {
+        return true;
+    }
+    known.told = Some(broken.clone());
+    send(Msg::AuditChain(broken))
 }

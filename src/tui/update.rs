@@ -25,6 +25,10 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
         Msg::Key(_) | Msg::Resize => None,
         Msg::Tick(now) => {
             app.now = now;
+            // Only the status order moves with the clock (a zone changes).
+            if app.sort == super::sort::SortKey::Status {
+                super::sort::sort_entries(app);
+            }
             app.derive();
             None
         }
@@ -64,6 +68,14 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
             app.found_problems = problems;
             app.dependents = dependents;
             rows_changed(app, keep.as_deref());
+            None
+        }
+        Msg::AuditChain(broken) => {
+            app.audit_broken = broken;
+            None
+        }
+        Msg::Providers(names) => {
+            app.providers = names;
             None
         }
         Msg::AuditLoaded(read) => {
@@ -127,6 +139,8 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Option<Task> {
     };
     match event {
         EngineEvent::Loaded { count } => {
+            // The count follows adds and deletes made anywhere; their rows
+            // come with the per-credential events.
             app.engine = EngineState::Running { lanes: count };
             None
         }
@@ -181,6 +195,7 @@ fn rows_changed(app: &mut App, keep: Option<&str>) {
         .chain(&app.found_problems)
         .cloned()
         .collect();
+    super::sort::sort_entries(app);
     app.derive();
     reselect(app, keep);
 }

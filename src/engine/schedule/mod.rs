@@ -158,6 +158,7 @@ impl Schedule {
     }
 
     fn listed(&mut self, creds: Vec<Observed>, initial: bool, out: &mut Vec<Effect>) {
+        let lanes_before = self.lanes.len();
         let mut seen = BTreeSet::new();
         for cred in creds {
             seen.insert(cred.name.clone());
@@ -178,7 +179,8 @@ impl Schedule {
         for name in gone {
             self.forget(&name, out);
         }
-        if initial {
+        // The header's lane count follows an add or a delete made anywhere.
+        if initial || self.lanes.len() != lanes_before {
             out.push(Effect::Emit(EngineEvent::Loaded {
                 count: self.lanes.len(),
             }));
@@ -192,12 +194,18 @@ impl Schedule {
         if self.running.contains(name) {
             return;
         }
+        let lanes_before = self.lanes.len();
         match cred {
             Some(cred) => {
                 self.note_change(&cred, out);
                 self.track(cred);
             }
             None => self.forget(name, out),
+        }
+        if self.lanes.len() != lanes_before {
+            out.push(Effect::Emit(EngineEvent::Loaded {
+                count: self.lanes.len(),
+            }));
         }
     }
 
@@ -219,12 +227,14 @@ impl Schedule {
             return;
         }
         self.reschedule(name, None);
-        self.lanes.remove(name);
+        let lane = self.lanes.remove(name);
         if !self.running.contains(name) {
+            // The fingerprint of what was deleted tells credtop's own
+            // revoke or logout from a deletion by hand.
             out.push(Effect::Changed {
                 name: name.to_string(),
                 change: Change::Deleted,
-                fingerprint: None,
+                fingerprint: lane.map(|l| l.fingerprint),
             });
         }
     }

@@ -526,3 +526,40 @@ fn a_refresh_that_panicked_is_retried_with_backoff() {
     assert_eq!(s.next_due(), Some(at(904)));
     assert!(s.lane("acme").is_some_and(|l| l.failures == 1 && !l.paused));
 }
+
+#[test]
+fn adds_and_deletes_recount_the_lanes_and_a_deletion_names_what_went() {
+    let mut s = schedule();
+    s.on(at(0), listed(vec![oauth("a", 0, 1000)]));
+    let gone_fp = oauth("a", 0, 1000).fingerprint;
+    let effects = s.on(
+        at(10),
+        Input::Read {
+            name: "b".into(),
+            cred: Some(oauth("b", 0, 1000)),
+        },
+    );
+    assert!(effects.contains(&Effect::Emit(EngineEvent::Loaded { count: 2 })));
+    let effects = s.on(
+        at(20),
+        Input::Read {
+            name: "a".into(),
+            cred: None,
+        },
+    );
+    assert!(effects.contains(&Effect::Changed {
+        name: "a".into(),
+        change: Change::Deleted,
+        fingerprint: Some(gone_fp),
+    }));
+    assert!(effects.contains(&Effect::Emit(EngineEvent::Loaded { count: 1 })));
+    // A rescan that changes nothing says nothing.
+    let effects = s.on(
+        at(30),
+        Input::Listed {
+            creds: vec![oauth("b", 0, 1000)],
+            initial: false,
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+}

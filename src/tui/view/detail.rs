@@ -7,8 +7,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
+use super::fields::{field_lines, joined, plain};
 use super::style::{bold, dim, fg, status_span};
 use super::table::expiry_text;
 use crate::tui::app::{App, Entry};
@@ -17,113 +18,37 @@ const TIME: &str = "%Y-%m-%d %H:%M:%S";
 
 /// A remote MCP server's credential: its resource, token type, the
 /// bridges connected now and the last typed failure one of them met.
-fn remote_mcp(r: &crate::report::StatusRow) -> Vec<Line<'static>> {
+fn remote_mcp(r: &crate::report::StatusRow, width: usize) -> Vec<Line<'static>> {
     let Some(resource) = &r.resource else {
         return Vec::new();
     };
-    let mut lines = vec![
-        field("resource", resource.clone()),
-        field(
-            "bridges",
-            format!(
-                "{} connected now, {} tokens",
-                r.bridges.unwrap_or(0),
-                r.token_type.as_deref().unwrap_or("Bearer")
-            ),
-        ),
-    ];
+    let bridges = format!(
+        "{} connected now, {} tokens",
+        r.bridges.unwrap_or(0),
+        r.token_type.as_deref().unwrap_or("Bearer")
+    );
+    let mut lines = field_lines("resource", plain([resource.clone()]), width);
+    lines.extend(field_lines("bridges", plain([bridges]), width));
     if let Some(f) = &r.last_failure {
-        lines.push(field("last failure", f.clone()));
+        lines.extend(field_lines("last failure", plain([f.clone()]), width));
     }
     lines
 }
 
-fn field(label: &str, value: impl Into<String>) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:>12} "), bold()),
-        Span::raw(value.into()),
-    ])
-}
-
 pub fn draw(app: &App, e: &Entry, frame: &mut Frame, area: Rect) {
     let c = app.color;
-    let now = app.now;
     let r = &e.row;
-    let mut lines = vec![
-        field(
-            "identity",
-            format!("{} ({}, {})", r.name, r.kind, account(e)),
-        ),
-        Line::from(vec![
-            Span::styled(format!("{:>12} ", "status"), bold()),
-            status_span(c, e.status(now), e.paused),
-            Span::raw(format!(
-                "  zone {}  expires {}",
-                e.zone(now).as_str(),
-                expiry_text(e, now)
-            )),
-        ]),
-        field(
-            "lifetime",
-            format!(
-                "created {}  expires {}",
-                r.created_at.format(TIME),
-                r.expires_at
-                    .map_or("never".into(), |t| t.format(TIME).to_string())
-            ),
-        ),
-        field(
-            "refresh at",
-            match e.lifetime().refresh_point() {
-                Some(p) => format!(
-                    "{} ({:.0} % of TTL){}",
-                    p.format(TIME),
-                    e.lifetime().refresh_at * 100.0,
-                    if r.refreshable {
-                        ", refreshable"
-                    } else {
-                        ", not refreshable"
-                    }
-                ),
-                None => "no expiry: rotate by age".into(),
-            },
-        ),
-        field("fingerprint", r.fingerprint.clone()),
-        field(
-            "scopes",
-            if r.scopes.is_empty() {
-                "none".to_string()
-            } else {
-                r.scopes.join(" ")
-            },
-        ),
-        field("source", source(e)),
-    ];
-    lines.extend(remote_mcp(r));
-    if let Some(msg) = &e.lane_message {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>12} ", "lane"), bold()),
-            Span::styled(
-                format!(
-                    "{}{msg}",
-                    if e.paused {
-                        "paused until you act: "
-                    } else {
-                        ""
-                    }
-                ),
-                fg(c, Color::Red),
-            ),
-        ]));
-    }
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = fields(app, e, width);
     let deps = app.dependents_of(&r.name);
-    lines.push(field(
+    lines.extend(field_lines(
         "MCP servers",
         if deps.is_empty() {
-            "none known".to_string()
+            plain(["none known".to_string()])
         } else {
-            deps.join(", ")
+            plain(deps.iter().cloned())
         },
+        width,
     ));
     lines.push(Line::styled("Refresh history (newest first)", bold()));
     if e.history.is_empty() {
@@ -165,12 +90,79 @@ pub fn draw(app: &App, e: &Entry, frame: &mut Frame, area: Rect) {
         ]));
     }
     let block = Block::bordered().title(format!(" {} ", r.name));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    // No wrapping: field_lines broke the lines between values already.
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The labelled fields, each value whole on its line.
+fn fields(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
+    let (c, now, r) = (app.color, app.now, &e.row);
+    let mut status = vec![status_span(c, e.status(now), e.paused)];
+    if let Some(why) = &r.cannot_refresh {
+        status[0].content = format!("{}: {why}", status[0].content).into();
+    }
+    status.push(Span::raw(format!("zone {}", e.zone(now).as_str())));
+    status.push(Span::raw(format!("expires {}", expiry_text(e, now))));
+    let refresh = match e.lifetime().refresh_point() {
+        Some(p) => vec![
+            format!(
+                "{} ({:.0} % of TTL),",
+                p.format(TIME),
+                e.lifetime().refresh_at * 100.0
+            ),
+            if r.refreshable {
+                "refreshable"
+            } else {
+                "not refreshable"
+            }
+            .to_string(),
+        ],
+        None => vec!["no expiry: rotate by age".to_string()],
+    };
+    let scopes = if r.scopes.is_empty() {
+        vec!["none".to_string()]
+    } else {
+        r.scopes.clone()
+    };
+    let expires = r
+        .expires_at
+        .map_or("never".into(), |t| t.format(TIME).to_string());
+    let mut lines = Vec::new();
+    for (label, values) in [
+        (
+            "identity",
+            plain([r.name.clone(), format!("({}, {})", r.kind, account(e))]),
+        ),
+        ("status", status),
+        (
+            "lifetime",
+            plain([
+                format!("created {}", r.created_at.format(TIME)),
+                format!("expires {expires}"),
+            ]),
+        ),
+        ("refresh at", plain(refresh)),
+        ("fingerprint", plain([r.fingerprint.clone()])),
+        ("scopes", plain(scopes)),
+        ("source", plain([source(e)])),
+    ] {
+        lines.extend(field_lines(label, values, width));
+    }
+    lines.extend(remote_mcp(r, width));
+    if let Some(msg) = &e.lane_message {
+        let pre = if e.paused {
+            "paused until you act: "
+        } else {
+            ""
+        };
+        // A sentence: it may break between its words.
+        let words = format!("{pre}{msg}")
+            .split(' ')
+            .map(|w| Span::styled(w.to_string(), fg(c, Color::Red)))
+            .collect();
+        lines.extend(joined("lane", words, width, " "));
+    }
+    lines
 }
 
 fn account(e: &Entry) -> String {

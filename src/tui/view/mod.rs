@@ -2,6 +2,7 @@
 
 mod audit;
 mod detail;
+mod fields;
 mod first_run;
 mod overlay;
 mod style;
@@ -13,11 +14,15 @@ use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, EngineState, Mode, StatusGroup};
+use super::app::{App, EngineState, Mode};
 use style::{bold, dim, fg};
 
 /// Wide enough to put the detail pane beside the table instead of under it.
 const SIDE_BY_SIDE_WIDTH: u16 = 140;
+
+/// A body shorter than this (a terminal under about 20 rows) is laid out
+/// compact.
+const COMPACT_HEIGHT: u16 = 17;
 
 pub fn view(app: &App, frame: &mut Frame) {
     let [header, body, notice, hints] = Layout::vertical([
@@ -31,7 +36,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right.width() as u16)])
             .areas(header);
-    frame.render_widget(Paragraph::new(header_line(app)), left_area);
+    frame.render_widget(Paragraph::new(header_line(app, left_area.width)), left_area);
     frame.render_widget(Paragraph::new(right), right_area);
     match app.mode {
         Mode::Audit => audit::draw(app, frame, body),
@@ -65,34 +70,59 @@ fn draw_table_mode(app: &App, frame: &mut Frame, area: Rect) {
         table::draw(app, frame, left);
         detail::draw(app, entry, frame, right);
     } else {
-        // The table keeps the selected row in view; the detail gets the rest.
-        let rows = (app.visible_len() as u16 + 3)
-            .min(area.height * 2 / 5)
-            .max(5);
+        // The table keeps the selected row in view; the detail gets the
+        // rest. Below COMPACT_HEIGHT the detail shrinks to its first
+        // lines (identity, status), so it never squeezes the table.
+        let share = if area.height < COMPACT_HEIGHT {
+            area.height.saturating_sub(4)
+        } else {
+            area.height * 2 / 5
+        };
+        let rows = (app.visible_len() as u16 + 3).min(share).max(5);
         let [top, bottom] =
-            Layout::vertical([Constraint::Length(rows), Constraint::Min(8)]).areas(area);
+            Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
         table::draw(app, frame, top);
         detail::draw(app, entry, frame, bottom);
     }
 }
 
-fn header_line(app: &App) -> Line<'static> {
+/// The count of each status word the rows show, in the rows' own words
+/// and symbols, so the header and the table cannot disagree.
+/// Where the words do not fit, the counts go without them ("▲ 1"), then
+/// end in "…".
+fn header_line(app: &App, width: u16) -> Line<'static> {
     let c = app.color;
     let mut spans = vec![Span::styled(" credtop ", bold())];
-    let groups = [
-        (StatusGroup::Ok, "✓", "ok", Color::Green),
-        (StatusGroup::Danger, "▲", "danger", Color::Yellow),
-        (StatusGroup::Expired, "✗", "expired", Color::Red),
-        (StatusGroup::Revoked, "⊘", "revoked", Color::Red),
-        (StatusGroup::Paused, "⏸", "paused", Color::Magenta),
-        (StatusGroup::Failing, "↯", "failing", Color::Yellow),
-    ];
-    for (group, sym, word, color) in groups {
-        let n = app.count(group);
-        if n == 0 && !matches!(group, StatusGroup::Ok) {
-            continue;
+    let mut counts: Vec<(&str, String, Color, usize)> =
+        vec![("✓", "ok".to_string(), Color::Green, 0)];
+    for e in &app.entries {
+        let (sym, word, color) = table::shown_status(app, e);
+        match counts.iter_mut().find(|(_, w, _, _)| *w == word) {
+            Some(seen) => seen.3 += 1,
+            None => counts.push((sym, word, color, 1)),
         }
-        spans.push(Span::styled(format!(" {sym} {n} {word}"), fg(c, color)));
+    }
+    // A fixed order (ok first, then by how much it needs you) keeps the
+    // header from jumping as rows change.
+    counts[1..].sort_by_key(|(_, word, _, _)| style::urgency(word));
+    let long: usize = counts
+        .iter()
+        .map(|(_, w, _, n)| format!(" x {n} {w}").chars().count())
+        .sum();
+    let with_words = long + 9 <= usize::from(width);
+    let mut used = 9;
+    for (sym, word, color, n) in counts {
+        let text = if with_words {
+            format!(" {sym} {n} {word}")
+        } else {
+            format!(" {sym} {n}")
+        };
+        used += text.chars().count();
+        if used + 1 > usize::from(width) {
+            spans.push(Span::raw(" …"));
+            break;
+        }
+        spans.push(Span::styled(text, fg(c, color)));
     }
     Line::from(spans)
 }
@@ -112,6 +142,20 @@ fn header_right(app: &App, width: u16) -> Line<'static> {
 }
 
 fn notice_line(app: &App) -> Line<'static> {
+    if let Some(why) = &app.audit_broken {
+        // Red background when colour is on; the words stand alone without.
+        let style = if app.color {
+            ratatui::style::Style::default()
+                .fg(Color::White)
+                .bg(Color::Red)
+        } else {
+            ratatui::style::Style::default()
+        };
+        return Line::styled(
+            format!(" ⚠ AUDIT TRAIL BROKEN: {why}; run credtop audit verify"),
+            style.add_modifier(ratatui::style::Modifier::BOLD),
+        );
+    }
     if app.mode == Mode::Table && (app.filter_editing || !app.filter.value().is_empty()) {
         let cursor = if app.filter_editing { "▏" } else { "" };
         return Line::from(vec![
@@ -161,7 +205,13 @@ fn hint_line(app: &App, width: u16) -> Line<'static> {
             .collect(),
     };
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for (k, what) in hints {
+        // A hint that does not fit whole is left out, never cut.
+        used += k.chars().count() + what.chars().count() + 3;
+        if used > usize::from(width) + 2 {
+            break;
+        }
         spans.push(Span::styled(k.to_string(), bold()));
         spans.push(Span::styled(format!(" {what}  "), dim(app.color)));
     }

@@ -81,7 +81,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
             ],
             58,
         ),
-        Overlay::AskProvider { input, device } => boxed(
+        Overlay::AskProvider {
+            input,
+            device,
+            pick,
+        } => boxed(
             frame,
             area,
             if *device {
@@ -89,11 +93,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             } else {
                 "Log in"
             },
-            vec![
-                Line::raw("Provider (a table of providers.toml):"),
-                Line::styled(format!("> {}▏", input.value()), bold()),
-                Line::styled("Enter logs in, Esc cancels", dim(c)),
-            ],
+            ask_provider_lines(app, input.value(), *pick),
             50,
         ),
         Overlay::LoginUrl {
@@ -157,4 +157,29 @@ fn mcp_line(app: &App, names: &[String]) -> Line<'static> {
             fg(app.color, Color::Yellow),
         )
     }
+}
+
+/// The configured providers to pick from (j/k, Enter), or a name to type.
+fn ask_provider_lines(app: &App, typed: &str, pick: usize) -> Vec<Line<'static>> {
+    let c = app.color;
+    let mut lines = Vec::new();
+    if app.providers.is_empty() {
+        lines.push(Line::raw("Provider (a table of providers.toml):"));
+    } else {
+        lines.push(Line::raw("Configured in providers.toml (j/k, Enter):"));
+        for (i, name) in app.providers.iter().enumerate() {
+            let chosen = typed.is_empty() && i == pick;
+            let marker = if chosen { "▶ " } else { "  " };
+            let style = if chosen {
+                bold()
+            } else {
+                ratatui::style::Style::default()
+            };
+            lines.push(Line::styled(format!("{marker}{name}"), style));
+        }
+        lines.push(Line::raw("or type another name:"));
+    }
+    lines.push(Line::styled(format!("> {typed}▏"), bold()));
+    lines.push(Line::styled("Enter logs in, Esc cancels", dim(c)));
+    lines
 }

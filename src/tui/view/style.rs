@@ -59,6 +59,25 @@ pub fn status_label(status: Status, paused: bool) -> (&'static str, &'static str
     }
 }
 
+/// Where a status word stands in the header: the ones that need a person
+/// first after "ok".
+pub fn urgency(word: &str) -> usize {
+    const ORDER: [&str; 11] = [
+        "ok",
+        "danger",
+        "refreshing",
+        "expired",
+        "needs_login",
+        "revoked",
+        "paused",
+        "scope",
+        "rate_limited",
+        "retrying",
+        "no_expiry",
+    ];
+    ORDER.iter().position(|w| *w == word).unwrap_or(ORDER.len())
+}
+
 pub fn status_span(color: bool, status: Status, paused: bool) -> Span<'static> {
     let (sym, word, c) = status_label(status, paused);
     Span::styled(format!("{sym} {word}"), fg(color, c))

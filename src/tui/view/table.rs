@@ -8,8 +8,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
-use super::style::{bold, dim, fg, gauge, status_span};
-use crate::report::{human_duration, time_left};
+use super::style::{bold, dim, fg, gauge, status_label, zone_color};
+use crate::model::Zone;
+use crate::report::{fit, human_duration, time_left};
 use crate::tui::app::{Activity, App, Entry};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -17,6 +18,7 @@ enum Col {
     Name,
     Kind,
     Provider,
+    Zone,
     Status,
     Gauge,
     Expires,
@@ -25,8 +27,13 @@ enum Col {
 
 /// `name_w` is the longest name shown: when the provider column is there
 /// it takes the slack, otherwise the name does.
-fn columns(width: u16, name_w: u16) -> Vec<(Col, &'static str, Constraint)> {
-    let gauge_w = if width >= 120 { 20 } else { 12 };
+fn columns(
+    width: u16,
+    name_w: u16,
+    provider_w: u16,
+    status_w: u16,
+) -> Vec<(Col, &'static str, Constraint)> {
+    let gauge_w = if width >= 140 { 20 } else { 12 };
     let name = if width >= 100 {
         Constraint::Length(name_w.clamp(10, 32))
     } else {
@@ -37,9 +44,15 @@ fn columns(width: u16, name_w: u16) -> Vec<(Col, &'static str, Constraint)> {
         (Col::Kind, "KIND", Constraint::Length(7)),
     ];
     if width >= 100 {
-        cols.push((Col::Provider, "PROVIDER", Constraint::Min(18)));
+        cols.push((
+            Col::Provider,
+            "PROVIDER",
+            Constraint::Length(provider_w.clamp(8, 32)),
+        ));
     }
-    cols.push((Col::Status, "STATUS", Constraint::Length(16)));
+    cols.push((Col::Zone, "ZONE", Constraint::Length(7)));
+    // The status takes the slack: its reasons are what an incident needs.
+    cols.push((Col::Status, "STATUS", Constraint::Min(status_w)));
     cols.push((Col::Gauge, "TTL ┃80%", Constraint::Length(gauge_w)));
     cols.push((Col::Expires, "EXPIRES", Constraint::Length(12)));
     if width >= 120 {
@@ -50,8 +63,6 @@ fn columns(width: u16, name_w: u16) -> Vec<(Col, &'static str, Constraint)> {
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let len = app.visible_len();
-    let cols = columns(area.width, app.name_width as u16);
-    let header = Row::new(cols.iter().map(|(_, title, _)| Cell::from(*title))).style(bold());
     // Only the rows that fit are built: with 10,000 credentials, building
     // every row on every one-second tick would cost megabytes and
     // milliseconds for nothing. The window keeps the selection in view
@@ -59,13 +70,39 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let start = app.selected.saturating_sub(height - 1).min(len);
     let end = (start + height).min(len);
-    let rows = (start..end).filter_map(|i| app.visible_entry(i)).map(|e| {
+    let window: Vec<&Entry> = (start..end).filter_map(|i| app.visible_entry(i)).collect();
+    let name_w = app.name_width as u16;
+    // The status column is as wide as the longest text in view, as far as
+    // the other columns leave room; longer reasons end in "…".
+    let content = window
+        .iter()
+        .map(|e| status_text(app, e).0.chars().count())
+        .max()
+        .unwrap_or(0);
+    let provider_w = window
+        .iter()
+        .map(|e| provider_text(e).chars().count())
+        .max()
+        .unwrap_or(0) as u16;
+    let others = columns(area.width, name_w, provider_w, 0);
+    // Borders, the highlight symbol and one space between columns.
+    let used: u16 = others
+        .iter()
+        .map(|(_, _, c)| constraint_min(*c))
+        .sum::<u16>()
+        + 4
+        + others.len() as u16;
+    let room = area.width.saturating_sub(used);
+    let status_w = (content as u16).min(room).max(8);
+    let cols = columns(area.width, name_w, provider_w, status_w);
+    let header = Row::new(cols.iter().map(|(_, title, _)| Cell::from(*title))).style(bold());
+    let rows = window.iter().map(|e| {
         Row::new(
             cols.iter()
                 .map(|(col, _, c)| cell(app, e, *col, constraint_len(*c))),
         )
     });
-    let title = format!(" Credentials ({len}) ");
+    let title = format!(" Credentials ({len}) · by {} ", app.sort.as_str());
     let highlight = if app.color {
         Style::default()
             .bg(super::style::SELECTED_BG)
@@ -84,9 +121,16 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+fn constraint_min(c: Constraint) -> u16 {
+    match c {
+        Constraint::Length(n) | Constraint::Min(n) => n,
+        _ => 0,
+    }
+}
+
 fn constraint_len(c: Constraint) -> usize {
     match c {
-        Constraint::Length(n) => n as usize,
+        Constraint::Length(n) | Constraint::Min(n) => n as usize,
         _ => 0,
     }
 }
@@ -96,18 +140,15 @@ fn cell(app: &App, e: &Entry, col: Col, width: usize) -> Cell<'static> {
     match col {
         Col::Name => Cell::from(e.row.name.clone()),
         Col::Kind => Cell::from(e.row.kind.replace("api_key", "key")),
-        Col::Provider => {
-            let mut text = e.row.provider.clone();
-            if let Some(a) = &e.row.account {
-                text.push('/');
-                text.push_str(a);
-            }
-            if !e.owned {
-                text = format!("{text} (via {})", e.row.source);
-            }
-            Cell::from(text)
+        Col::Provider => Cell::from(fit(&provider_text(e), width)),
+        Col::Zone => {
+            let zone = e.zone(now);
+            Cell::from(Span::styled(zone.as_str(), fg(app.color, zone_color(zone))))
         }
-        Col::Status => Cell::from(status_cell(app, e)),
+        Col::Status => {
+            let (text, color) = status_text(app, e);
+            Cell::from(Span::styled(fit(&text, width), fg(app.color, color)))
+        }
         Col::Gauge => {
             let life = e.lifetime();
             Cell::from(Line::from(gauge(
@@ -118,7 +159,7 @@ fn cell(app: &App, e: &Entry, col: Col, width: usize) -> Cell<'static> {
                 e.zone(now),
             )))
         }
-        Col::Expires => Cell::from(expiry_text(e, now)),
+        Col::Expires => Cell::from(fit(&expiry_text(e, now), width)),
         Col::LastRefresh => Cell::from(Span::styled(
             e.last_refresh()
                 .map(|a| format!("{} ago", human_duration(now - a.at)))
@@ -128,18 +169,47 @@ fn cell(app: &App, e: &Entry, col: Col, width: usize) -> Cell<'static> {
     }
 }
 
-/// Progress or a fresh outcome replaces the status in place; otherwise the
-/// credential's own status.
-fn status_cell(app: &App, e: &Entry) -> Line<'static> {
+/// "github/alice", "anthropic/alice (via claude)".
+fn provider_text(e: &Entry) -> String {
+    let mut text = e.row.provider.clone();
+    if let Some(a) = &e.row.account {
+        text.push('/');
+        text.push_str(a);
+    }
+    if !e.owned {
+        text = format!("{text} (via {})", e.row.source);
+    }
+    text
+}
+
+/// The symbol and word a row's status is told with, and counted under in
+/// the header: progress while an action runs, else the status.
+pub fn shown_status(app: &App, e: &Entry) -> (&'static str, String, Color) {
     match app.activity_of(e.name()) {
-        Some(Activity::Busy(what)) => Line::from(Span::styled(
-            format!("↻ {what}"),
-            fg(app.color, Color::Cyan),
-        )),
-        Some(Activity::Done {
-            ok: false, text, ..
-        }) => Line::from(Span::styled(format!("✗ {text}"), fg(app.color, Color::Red))),
-        _ => Line::from(status_span(app.color, e.status(app.now), e.paused)),
+        Some(Activity::Busy(what)) => ("↻", what.trim_end_matches('…').to_string(), Color::Cyan),
+        _ => {
+            let (sym, word, color) = status_label(e.status(app.now), e.paused);
+            (sym, word.to_string(), color)
+        }
+    }
+}
+
+/// The status in a symbol and the word the header counts it under, then
+/// why, when there is something to say: a reason credtop cannot refresh
+/// it, or a fresh outcome. An expired row never says "refresh failed": it
+/// is expired, whatever the last attempt was.
+pub fn status_text(app: &App, e: &Entry) -> (String, Color) {
+    let (sym, word, color) = shown_status(app, e);
+    let why = match app.activity_of(e.name()) {
+        Some(Activity::Busy(_)) => return (format!("{sym} {word}…"), color),
+        _ if e.row.cannot_refresh.is_some() => e.row.cannot_refresh.as_deref(),
+        Some(Activity::Done { ok: false, .. }) if e.zone(app.now) == Zone::Expired => None,
+        Some(Activity::Done { text, .. }) => Some(text.as_str()),
+        None => None,
+    };
+    match why {
+        Some(why) => (format!("{sym} {word}: {why}"), color),
+        None => (format!("{sym} {word}"), color),
     }
 }
 
