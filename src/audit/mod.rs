@@ -266,6 +266,13 @@ impl AuditLog {
         }
     }
 
+    /// Tells the trail the fleet host from a config already read (the
+    /// store's), so appends need not read config.toml again: `credtop
+    /// token` appends on every call. Ignored once the host is known.
+    pub fn seed_host(&self, config: &crate::store::Config) {
+        let _ = self.host.set(crate::store::fleet_host(config));
+    }
+
     fn host(&self) -> Option<String> {
         self.host
             .get_or_init(|| {

@@ -374,7 +374,9 @@ impl Context {
     }
 
     pub fn store(&self) -> Result<Store, Failure> {
-        Store::open(&self.home).map_err(Failure::from)
+        let store = Store::open(&self.home).map_err(Failure::from)?;
+        self.audit.seed_host(store.config());
+        Ok(store)
     }
 }
 
