@@ -26,6 +26,14 @@ fn a_new_home_is_0700_and_new_files_are_0600() {
         .write_stdin("sk-x\n")
         .assert()
         .success();
+    // The log is opened on its first record: a failed command writes one.
+    assert_cmd::Command::new("sh")
+        .args(["-c", "umask 000 && exec \"$0\" token missing"])
+        .arg(&bin)
+        .env("CREDTOP_HOME", &home)
+        .env("HOME", parent.path())
+        .assert()
+        .failure();
     assert_eq!(mode(&home), 0o700);
     for dir in ["oauth", "keys", "locks", "logs"] {
         assert_eq!(mode(&home.join(dir)), 0o700, "{dir}");
@@ -33,9 +41,12 @@ fn a_new_home_is_0700_and_new_files_are_0600() {
     assert_eq!(mode(&home.join("keys/openai.json")), 0o600);
     assert_eq!(mode(&home.join("audit.jsonl")), 0o600);
     assert_eq!(mode(&home.join("locks/openai.lock")), 0o600);
+    let mut logs = 0;
     support::walk(&home.join("logs"), &mut |p| {
+        logs += 1;
         assert_eq!(mode(p), 0o600, "{}", p.display())
     });
+    assert_eq!(logs, 1, "one log file, holding the failure");
 }
 
 #[test]
