@@ -217,6 +217,7 @@ pub enum EngineState {
 pub enum Mode {
     Table,
     Audit,
+    Timeline,
 }
 
 /// The audit view: records newest first, a filter and a scroll position.
@@ -311,6 +312,11 @@ pub struct App {
     pub notice: Option<Notice>,
     pub engine: EngineState,
     pub audit: AuditPane,
+    /// The timeline (`t`), laid out from the audit view's records.
+    pub timeline: super::timeline::TimelinePane,
+    /// The mark the timeline's Enter opened: the detail pane shows it
+    /// while its credential is selected.
+    pub picked: Option<super::timeline::Picked>,
     /// False when `NO_COLOR` is set: status is told by text and symbol alone.
     pub color: bool,
     pub quit: bool,
@@ -343,6 +349,8 @@ impl App {
             notice: None,
             engine: EngineState::Starting,
             audit: AuditPane::default(),
+            timeline: Default::default(),
+            picked: None,
             color,
             quit: false,
         }

@@ -20,6 +20,8 @@ mod msg;
 mod reload;
 mod runtime;
 mod sort;
+mod timeline;
+mod timeline_keys;
 mod update;
 mod view;
 
@@ -32,5 +34,6 @@ pub use error::DashboardError;
 pub use msg::{Msg, Task};
 pub use runtime::run;
 pub use sort::SortKey;
+pub use timeline::{Lane, Mark, MarkKind, Picked, TimelinePane, Window};
 pub use update::update;
 pub use view::view;

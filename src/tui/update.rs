@@ -30,6 +30,10 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
                 super::sort::sort_entries(app);
             }
             app.derive();
+            // The timeline's window ends now: it slides with the clock.
+            if app.mode == super::app::Mode::Timeline {
+                super::timeline_keys::rebuild(app);
+            }
             None
         }
         Msg::Engine(event) => on_engine(app, event),
@@ -85,6 +89,7 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
             app.audit.unreadable_lines = read.unreadable_lines;
             app.audit.loaded = true;
             clamp_audit_scroll(app);
+            super::timeline_keys::rebuild(app);
             None
         }
         Msg::LoginPrompt {

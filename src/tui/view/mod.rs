@@ -7,6 +7,7 @@ mod first_run;
 mod overlay;
 mod style;
 mod table;
+mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -41,6 +42,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     match app.mode {
         Mode::Audit => audit::draw(app, frame, body),
         Mode::Table => draw_table_mode(app, frame, body),
+        Mode::Timeline => timeline::draw(app, frame, body),
     }
     frame.render_widget(Paragraph::new(notice_line(app)), notice);
     frame.render_widget(Paragraph::new(hint_line(app, hints.width)), hints);
@@ -197,9 +199,22 @@ const AUDIT_HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+/// In the timeline, the keys that work there.
+const TIMELINE_HINTS: &[(&str, &str)] = &[
+    ("h/l", "time"),
+    ("j/k", "lane"),
+    ("w", "window"),
+    ("⏎", "detail"),
+    ("r", "reload"),
+    ("t", "back"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+
 fn hint_line(app: &App, width: u16) -> Line<'static> {
     let hints: Vec<(&str, &str)> = match app.mode {
         Mode::Audit => AUDIT_HINTS.to_vec(),
+        Mode::Timeline => TIMELINE_HINTS.to_vec(),
         Mode::Table => crate::tui::bindings::hints(width)
             .map(|h| (h.key, h.word))
             .collect(),
