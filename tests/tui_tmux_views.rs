@@ -1,5 +1,5 @@
 //! The real binary in tmux (tests/support/tmux.rs): the timeline opened
-//! from the table. Skips, saying why, only when tmux is not installed.
+//! from the table, and the mouse. Skips, saying why, only when tmux is not installed.
 
 mod support;
 
@@ -9,7 +9,9 @@ use chrono::Utc;
 use credtop::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
 use credtop::model::{Credential, FailureKind, Kind, Secret, Source};
 use credtop::store::Store;
-use support::tmux::{assert_left_alternate_screen, start, tmux_for, tmux_missing};
+use support::tmux::{
+    Tmux, assert_left_alternate_screen, mouse_reported, start, tmux_for, tmux_missing,
+};
 
 /// Three API keys (nothing for the engine to do) and, in the trail, a
 /// failed refresh of one of them a minute ago.
@@ -80,5 +82,107 @@ fn t_opens_the_timeline_w_widens_it_and_esc_returns() {
     tmux.wait_for("the table again", |s| s.contains("Credentials (3)"));
     tmux.keys(&["q"]);
     tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
+    assert_left_alternate_screen(&tmux);
+}
+
+fn selected_line(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains('▶'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A press and release of the left button at 0-based cell (x, y), typed
+/// into the pane as the terminal would send them (SGR encoding, 1-based).
+fn click(tmux: &Tmux, x: u16, y: u16) {
+    let (x, y) = (x + 1, y + 1);
+    tmux.keys(&["-l", &format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m")]);
+}
+
+/// One notch of the wheel, down or up, at cell (x, y).
+fn wheel(tmux: &Tmux, down: bool, x: u16, y: u16) {
+    let (x, y) = (x + 1, y + 1);
+    let button = if down { 65 } else { 64 };
+    tmux.keys(&["-l", &format!("\x1b[<{button};{x};{y}M")]);
+}
+
+#[test]
+fn a_click_selects_a_row_the_wheel_moves_and_quitting_releases_the_mouse() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    prepare_home(&home);
+    let tmux = tmux_for("mouse");
+    start(&tmux, &home, &[]);
+    let screen = tmux.wait_for("the table", |s| s.contains("Credentials (3)"));
+    assert!(selected_line(&screen).contains("alpha-key"), "{screen}");
+    assert!(
+        mouse_reported(&tmux),
+        "the dashboard did not ask for the mouse"
+    );
+
+    // Row 0 is the header, 1 the table's border, 2 its column titles:
+    // gamma-key, the third credential, is on row 5.
+    click(&tmux, 10, 5);
+    tmux.wait_for("the click to select gamma", |s| {
+        selected_line(s).contains("gamma-key")
+    });
+    // The wheel moves the selection: up twice, down once.
+    wheel(&tmux, false, 10, 10);
+    wheel(&tmux, false, 10, 10);
+    tmux.wait_for("the wheel up to select alpha", |s| {
+        selected_line(s).contains("alpha-key")
+    });
+    wheel(&tmux, true, 10, 10);
+    tmux.wait_for("the wheel down to select beta", |s| {
+        selected_line(s).contains("beta-key")
+    });
+    // A click on the column titles selects nothing; one on a row does.
+    click(&tmux, 10, 2);
+    click(&tmux, 10, 3);
+    tmux.wait_for("the click to select alpha", |s| {
+        selected_line(s).contains("alpha-key")
+    });
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
+    assert!(
+        !mouse_reported(&tmux),
+        "the mouse is still reported after quit"
+    );
+    assert_left_alternate_screen(&tmux);
+}
+
+#[test]
+fn a_panic_releases_the_mouse_too() {
+    if tmux_missing() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
+        return;
+    }
+    if !cfg!(debug_assertions) {
+        eprintln!("SKIPPED: the panic key exists in debug builds only");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    prepare_home(&home);
+    let tmux = tmux_for("mouse-panic");
+    start(
+        &tmux,
+        &home,
+        &[("CREDTOP_DEBUG_PANIC_KEY", "P"), ("RUST_BACKTRACE", "0")],
+    );
+    tmux.wait_for("the table", |s| s.contains("Credentials (3)"));
+    assert!(mouse_reported(&tmux));
+    tmux.keys(&["P"]);
+    tmux.wait_for("the shell after the panic", |s| s.contains("EXITED-101"));
+    assert!(
+        !mouse_reported(&tmux),
+        "the mouse is still reported after a panic"
+    );
     assert_left_alternate_screen(&tmux);
 }

@@ -294,6 +294,11 @@ pub struct App {
     pub dependents: HashMap<String, Vec<String>>,
     /// Index into [`App::visible`].
     pub selected: usize,
+    /// The first visible row the table shows (kept by `update`).
+    pub table_top: usize,
+    /// The terminal's area as last told ([`super::Msg::Resize`]); empty
+    /// until then.
+    pub frame: ratatui::layout::Rect,
     /// Derived in `update` when the rows, the filter or the clock change,
     /// never per frame: the indices of the rows the filter lets through,
     /// and the header's counts.
@@ -337,6 +342,8 @@ impl App {
             audit_broken: None,
             sort: super::sort::SortKey::default(),
             selected: 0,
+            table_top: 0,
+            frame: Default::default(),
             visible_rows: Vec::new(),
             counts: HashMap::new(),
             name_width: 0,

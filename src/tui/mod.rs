@@ -16,6 +16,7 @@ mod dialog;
 mod error;
 mod keymap;
 mod merge;
+mod mouse;
 mod msg;
 mod reload;
 mod runtime;

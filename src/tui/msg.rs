@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
 
 use super::app::Entry;
 use crate::audit::AuditRead;
@@ -14,8 +15,11 @@ use crate::model::Secret;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    /// The terminal changed size: only a redraw.
-    Resize,
+    /// A click or a wheel turn.
+    Mouse(MouseEvent),
+    /// The terminal's area, at start and whenever it changes: what a
+    /// click's cell and the table's scrolling are reckoned against.
+    Resize(Rect),
     /// The one-second tick, carrying the clock the screen is drawn at.
     Tick(DateTime<Utc>),
     Engine(EngineEvent),

@@ -8,6 +8,16 @@ use crate::engine::EngineEvent;
 /// Filtering and counting run here, when rows, filter or clock changed,
 /// so that drawing a frame derives nothing.
 pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
+    let task = step(app, msg);
+    // The table scrolls as little as keeps the selection in view, so a
+    // click does not move the rows under the pointer.
+    if let Some(top) = super::view::table_top(app) {
+        app.table_top = top;
+    }
+    task
+}
+
+fn step(app: &mut App, msg: Msg) -> Option<Task> {
     if let Msg::Key(key) = msg {
         let filter = app.filter.value().to_string();
         let task = super::keymap::on_key(app, key);
@@ -22,7 +32,12 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
 
 fn apply(app: &mut App, msg: Msg) -> Option<Task> {
     match msg {
-        Msg::Key(_) | Msg::Resize => None,
+        Msg::Key(_) => None,
+        Msg::Resize(frame) => {
+            app.frame = frame;
+            None
+        }
+        Msg::Mouse(event) => super::mouse::on_mouse(app, event),
         Msg::Tick(now) => {
             app.now = now;
             // Only the status order moves with the clock (a zone changes).
