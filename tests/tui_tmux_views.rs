@@ -73,6 +73,17 @@ fn t_opens_the_timeline_w_widens_it_and_esc_returns() {
         "a secret on screen:\n{screen}"
     );
 
+    // A record another process appends shows up while the timeline is open.
+    let mut revoked = AuditRecord::new(Event::Revoke, Actor::Cli, Outcome::Ok);
+    revoked.ts = Utc::now() - chrono::Duration::seconds(2);
+    revoked.credential = Some("gamma-key".into());
+    AuditLog::new(&home)
+        .append(&revoked)
+        .expect("record appended");
+    tmux.wait_for("gamma's revocation on the timeline", |s| {
+        lane(s, "gamma-key").is_some_and(|l| l.contains('⊘'))
+    });
+
     tmux.keys(&["w"]);
     tmux.wait_for("the hour window", |s| s.contains("Timeline · last 1 h"));
     tmux.keys(&["w"]);

@@ -9,6 +9,7 @@
 
 mod actions;
 mod app;
+mod audit_feed;
 mod bindings;
 mod chain_watch;
 mod data;

@@ -45,7 +45,10 @@ pub enum Msg {
         problems: Vec<String>,
         dependents: HashMap<String, Vec<String>>,
     },
+    /// The audit trail's end, read afresh: every audit record replaced.
     AuditLoaded(AuditRead),
+    /// Records appended to the trail since the last read, oldest first.
+    AuditAppended(AuditRead),
     /// The audit trail's chain: why it is broken, or `None` when intact.
     AuditChain(Option<String>),
     /// The provider tables of providers.toml, read with the store.
@@ -84,6 +87,8 @@ pub enum Task {
         name: String,
     },
     LoadAudit,
+    /// Read what was appended to the trail since the last read.
+    FollowAudit,
     Refresh {
         name: String,
     },

@@ -176,6 +176,33 @@ mod tests {
     }
 
     #[test]
+    fn the_open_timeline_follows_the_trail_on_the_tick() {
+        let mut app = app();
+        let later = app.now + Duration::seconds(1);
+        assert!(matches!(
+            update(&mut app, Msg::Tick(later)),
+            Some(Task::FollowAudit)
+        ));
+        let mut r = AuditRecord::new(Event::Revoke, Actor::Cli, Outcome::Ok);
+        r.ts = later;
+        r.credential = Some("gamma".into());
+        update(
+            &mut app,
+            Msg::AuditAppended(AuditRead {
+                records: vec![r],
+                unreadable_lines: 0,
+            }),
+        );
+        assert_eq!(app.audit.records[0].event, Event::Revoke, "newest first");
+        assert_eq!(app.audit.records.len(), 5);
+        let lanes: Vec<&str> = app.timeline.lanes.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(lanes, ["alpha", "beta", "gamma"]);
+        // Back at the table, nothing is followed.
+        update(&mut app, key(KeyCode::Esc));
+        assert!(update(&mut app, Msg::Tick(later)).is_none());
+    }
+
+    #[test]
     fn enter_clears_a_filter_that_hides_the_credential() {
         let mut app = app();
         app.filter = "gamma".into();

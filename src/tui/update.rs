@@ -1,7 +1,8 @@
 //! The only place the dashboard's state changes.
 
-use super::app::{Activity, App, EngineState, Notice, Overlay};
+use super::app::{Activity, App, EngineState, Mode, Notice, Overlay};
 use super::msg::{Msg, Task};
+use crate::audit::AuditRead;
 use crate::engine::EngineEvent;
 
 /// Applies `msg` to `app`; returns the background work it asks for.
@@ -46,10 +47,12 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
             }
             app.derive();
             // The timeline's window ends now: it slides with the clock.
-            if app.mode == super::app::Mode::Timeline {
+            if app.mode == Mode::Timeline {
                 super::timeline_keys::rebuild(app);
             }
-            None
+            // While a view of the trail is open, it follows the trail.
+            let following = matches!(app.mode, Mode::Audit | Mode::Timeline);
+            (following && app.audit.loaded).then_some(Task::FollowAudit)
         }
         Msg::Engine(event) => on_engine(app, event),
         Msg::EngineLagged => Some(Task::Reload),
@@ -105,6 +108,10 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
             app.audit.loaded = true;
             clamp_audit_scroll(app);
             super::timeline_keys::rebuild(app);
+            None
+        }
+        Msg::AuditAppended(read) => {
+            appended(app, read);
             None
         }
         Msg::LoginPrompt {
@@ -230,6 +237,23 @@ pub(super) fn reselect(app: &mut App, keep: Option<&str>) {
         app.selected = i;
     }
     app.selected = app.selected.min(app.visible_len().saturating_sub(1));
+}
+
+/// New records go on top (the views show newest first); a reader scrolled
+/// down keeps the same record selected; the oldest go past the limit.
+fn appended(app: &mut App, read: AuditRead) {
+    let before = app.audit.visible().len();
+    let mut records = read.records;
+    records.reverse();
+    records.append(&mut app.audit.records);
+    records.truncate(super::audit_feed::AUDIT_KEPT);
+    app.audit.records = records;
+    app.audit.unreadable_lines += read.unreadable_lines;
+    if app.audit.scroll > 0 {
+        app.audit.scroll += app.audit.visible().len().saturating_sub(before);
+    }
+    clamp_audit_scroll(app);
+    super::timeline_keys::rebuild(app);
 }
 
 fn clamp_audit_scroll(app: &mut App) {
