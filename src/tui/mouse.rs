@@ -1,5 +1,6 @@
 //! The mouse, as update sees it: a left click on a table row selects it,
-//! the wheel moves the selection (the table's, the audit view's, the
+//! one on a timeline lane the mark nearest the pointer; the wheel moves
+//! the selection (the table's, the audit view's, the
 //! timeline's lane). Everything else the mouse does is ignored, and the
 //! runtime does not even turn it into a message (no redraw per motion).
 
@@ -25,8 +26,12 @@ pub(super) fn on_mouse(app: &mut App, event: MouseEvent) -> Option<Task> {
     }
     match event.kind {
         MouseEventKind::Down(MouseButton::Left) => {
-            if let Some(row) = super::view::table_row_at(app, event.column, event.row) {
+            let (x, y) = (event.column, event.row);
+            if let Some(row) = super::view::table_row_at(app, x, y) {
                 app.selected = row;
+            }
+            if let Some(mark) = super::view::timeline_mark_at(app, x, y) {
+                app.timeline.cursor = Some(mark);
             }
         }
         MouseEventKind::ScrollDown => scroll(app, true),

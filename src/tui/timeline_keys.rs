@@ -203,6 +203,46 @@ mod tests {
     }
 
     #[test]
+    fn a_click_on_a_lane_selects_the_mark_nearest_the_pointer() {
+        use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+        let mut app = app();
+        update(
+            &mut app,
+            Msg::Resize(ratatui::layout::Rect::new(0, 0, 80, 24)),
+        );
+        let click = |app: &mut App, column, row| {
+            let kind = MouseEventKind::Down(MouseButton::Left);
+            let modifiers = KeyModifiers::NONE;
+            update(
+                app,
+                Msg::Mouse(MouseEvent {
+                    kind,
+                    column,
+                    row,
+                    modifiers,
+                }),
+            );
+        };
+        // Inside the border (row 1) and under the density strip (row 2):
+        // alpha's lane on row 3, beta's on row 4. The plot starts after
+        // the names (9 columns) at column 10 and is 69 columns wide: beta's
+        // failure 9 minutes ago is in its column 27, its refresh in 46.
+        click(&mut app, 36, 4);
+        assert_eq!(app.timeline.cursor, Some((1, 0)));
+        click(&mut app, 60, 4);
+        assert_eq!(app.timeline.cursor, Some((1, 1)));
+        click(&mut app, 12, 3);
+        assert_eq!(app.timeline.cursor, Some((0, 0)), "alpha's only mark");
+        // The names, the strip and the space below the lanes take no click.
+        for (x, y) in [(5, 4), (40, 2), (40, 6), (40, 22)] {
+            click(&mut app, x, y);
+            assert_eq!(app.timeline.cursor, Some((0, 0)), "({x}, {y})");
+        }
+        update(&mut app, key(KeyCode::Enter));
+        assert_eq!(app.selected_entry().unwrap().name(), "alpha");
+    }
+
+    #[test]
     fn enter_clears_a_filter_that_hides_the_credential() {
         let mut app = app();
         app.filter = "gamma".into();

@@ -116,6 +116,16 @@ pub(crate) fn table_row_at(app: &App, x: u16, y: u16) -> Option<usize> {
     table::row_at(app, table_area(app)?, x, y)
 }
 
+/// The timeline's mark nearest to cell (`x`, `y`), when the timeline is
+/// on screen and a lane is under it.
+pub(crate) fn timeline_mark_at(app: &App, x: u16, y: u16) -> Option<(usize, usize)> {
+    if app.mode != Mode::Timeline || app.frame.is_empty() {
+        return None;
+    }
+    let [_, body, _, _] = frame_layout(app.frame);
+    timeline::mark_at(app, body, x, y)
+}
+
 /// The first row the table will show, for `update` to keep.
 pub(crate) fn table_top(app: &App) -> Option<usize> {
     Some(table::window(app, table_area(app)?).0)

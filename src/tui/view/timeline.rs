@@ -54,6 +54,50 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Line::styled(text, dim(app.color))), inner);
         return;
     }
+    let Parts {
+        strip_name,
+        strip_plot,
+        names,
+        plot,
+        axis_plot,
+        said,
+        legend,
+    } = parts(pane, inner);
+    let name_w = names.width;
+    let (c, now, window) = (app.color, app.now, pane.window);
+    frame.render_widget(Paragraph::new(Line::styled("  events", dim(c))), strip_name);
+    let counts = density(&pane.lanes, now, window, strip_plot.width);
+    frame.render_widget(
+        Sparkline::default().data(&counts).style(fg(c, Color::Cyan)),
+        strip_plot,
+    );
+    let start = first_lane(pane, usize::from(plot.height));
+    let shown = &pane.lanes[start..(start + usize::from(plot.height)).min(pane.lanes.len())];
+    frame.render_widget(
+        Paragraph::new(name_lines(pane, shown, start, name_w)),
+        names,
+    );
+    draw_lanes(app, frame, plot, shown, start);
+    frame.render_widget(
+        Paragraph::new(axis_line(app, window, axis_plot.width)),
+        axis_plot,
+    );
+    frame.render_widget(Paragraph::new(selected_line(pane, app)), said);
+    frame.render_widget(Paragraph::new(legend_line(c)), legend);
+}
+
+/// Where each part of the timeline goes inside its border.
+struct Parts {
+    strip_name: Rect,
+    strip_plot: Rect,
+    names: Rect,
+    plot: Rect,
+    axis_plot: Rect,
+    said: Rect,
+    legend: Rect,
+}
+
+fn parts(pane: &TimelinePane, inner: Rect) -> Parts {
     // The lanes take the rows they need; what is left stays below.
     let room = inner.height.saturating_sub(4).max(1);
     let rows = (pane.lanes.len() as u16).clamp(1, room);
@@ -80,26 +124,40 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let [strip_name, strip_plot] = split(strip);
     let [names, plot] = split(lanes);
     let [_, axis_plot] = split(axis);
-    let (c, now, window) = (app.color, app.now, pane.window);
-    frame.render_widget(Paragraph::new(Line::styled("  events", dim(c))), strip_name);
-    let counts = density(&pane.lanes, now, window, strip_plot.width);
-    frame.render_widget(
-        Sparkline::default().data(&counts).style(fg(c, Color::Cyan)),
+    Parts {
+        strip_name,
         strip_plot,
-    );
-    let start = first_lane(pane, usize::from(lanes.height));
-    let shown = &pane.lanes[start..(start + usize::from(lanes.height)).min(pane.lanes.len())];
-    frame.render_widget(
-        Paragraph::new(name_lines(pane, shown, start, name_w)),
         names,
-    );
-    draw_lanes(app, frame, plot, shown, start);
-    frame.render_widget(
-        Paragraph::new(axis_line(app, window, axis_plot.width)),
+        plot,
         axis_plot,
-    );
-    frame.render_widget(Paragraph::new(selected_line(pane, app)), said);
-    frame.render_widget(Paragraph::new(legend_line(c)), legend);
+        said,
+        legend,
+    }
+}
+
+/// The mark (lane, mark) drawn nearest to cell (`x`, `y`) of a timeline
+/// drawn in `area`: on the lane under the pointer, the mark whose column
+/// is closest to the pointer's.
+pub fn mark_at(app: &App, area: Rect, x: u16, y: u16) -> Option<(usize, usize)> {
+    let pane = &app.timeline;
+    if !app.audit.loaded || pane.lanes.is_empty() {
+        return None;
+    }
+    let plot = parts(pane, Block::bordered().inner(area)).plot;
+    if !plot.contains(ratatui::layout::Position { x, y }) {
+        return None;
+    }
+    let lane = first_lane(pane, usize::from(plot.height)) + usize::from(y - plot.y);
+    let pointer = i32::from(x - plot.x);
+    let (mark, _) = pane
+        .lanes
+        .get(lane)?
+        .marks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((i, column(m.at, app.now, pane.window, plot.width)?)))
+        .min_by_key(|(_, col)| (i32::from(*col) - pointer).abs())?;
+    Some((lane, mark))
 }
 
 /// The first lane shown: the selected lane stays in view, at the bottom
