@@ -278,3 +278,25 @@ fn enter_opens_the_picked_event_in_the_detail_pane() {
     );
     insta::assert_snapshot!("timeline_detail_80x24", screen);
 }
+
+#[test]
+fn tiny_and_odd_sizes_draw_without_panicking() {
+    let mut app = timeline(true);
+    for window in 0..3 {
+        for (w, h) in [
+            (1, 1),
+            (8, 4),
+            (12, 6),
+            (20, 5),
+            (40, 10),
+            (70, 16),
+            (200, 50),
+        ] {
+            let screen = draw(&app, w, h);
+            assert_eq!(screen.lines().count(), usize::from(h));
+        }
+        if window < 2 {
+            key(&mut app, KeyCode::Char('w'));
+        }
+    }
+}

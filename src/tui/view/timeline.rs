@@ -168,7 +168,7 @@ fn first_lane(pane: &TimelinePane, height: usize) -> usize {
 }
 
 fn name_lines(pane: &TimelinePane, shown: &[Lane], start: usize, width: u16) -> Vec<Line<'static>> {
-    let room = usize::from(width) - 3;
+    let room = usize::from(width).saturating_sub(3);
     shown
         .iter()
         .enumerate()
