@@ -176,6 +176,9 @@ pub struct TimelinePane {
     pub lanes: Vec<Lane>,
     /// The selected mark: (lane, mark within the lane).
     pub cursor: Option<(usize, usize)>,
+    /// When the records held start inside the window (the views keep the
+    /// newest few thousand): the time from which on the window is whole.
+    pub whole_since: Option<DateTime<Utc>>,
 }
 
 impl TimelinePane {

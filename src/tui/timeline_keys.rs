@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{App, Mode, Notice, Overlay};
+use super::audit_feed::AUDIT_KEPT;
 use super::msg::Task;
 
 /// `t` from the table: the timeline, over the records the audit view
@@ -17,6 +18,13 @@ pub(super) fn open(app: &mut App) -> Option<Task> {
 /// Lays the timeline out again from the audit records and the clock.
 pub(super) fn rebuild(app: &mut App) {
     app.timeline.rebuild(&app.audit.records, app.now);
+    // The views hold the newest AUDIT_KEPT records: when older ones were
+    // left out and the window reaches back past them, the title says so.
+    let start = app.now - app.timeline.window.duration();
+    app.timeline.whole_since = (app.audit.records.len() >= AUDIT_KEPT)
+        .then(|| app.audit.records.iter().map(|r| r.ts).min())
+        .flatten()
+        .filter(|oldest| *oldest > start);
 }
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Task> {
@@ -240,6 +248,42 @@ mod tests {
         }
         update(&mut app, key(KeyCode::Enter));
         assert_eq!(app.selected_entry().unwrap().name(), "alpha");
+    }
+
+    #[test]
+    fn a_window_longer_than_the_records_held_says_from_when_it_is_whole() {
+        let mut app = app();
+        let now = app.now;
+        let records = (0..AUDIT_KEPT as i64)
+            .rev()
+            .map(|s| {
+                let mut r = AuditRecord::new(Event::SecretRead, Actor::Cli, Outcome::Info);
+                r.ts = now - Duration::seconds(s + 1);
+                r.credential = Some("alpha".into());
+                r
+            })
+            .collect();
+        update(
+            &mut app,
+            Msg::AuditLoaded(AuditRead {
+                records,
+                unreadable_lines: 0,
+            }),
+        );
+        // 5,000 seconds of records cover 15 m and 1 h, not 24 h.
+        assert_eq!(app.timeline.whole_since, None);
+        update(&mut app, key(KeyCode::Char('w')));
+        assert_eq!(app.timeline.whole_since, None);
+        update(&mut app, key(KeyCode::Char('w')));
+        let oldest = now - Duration::seconds(AUDIT_KEPT as i64);
+        assert_eq!(app.timeline.whole_since, Some(oldest));
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 12)).unwrap();
+        term.draw(|f| crate::tui::view(&app, f)).unwrap();
+        let screen = term.backend().to_string();
+        assert!(
+            screen.contains("last 24 h (records from 04:36 on)"),
+            "{screen}"
+        );
     }
 
     #[test]

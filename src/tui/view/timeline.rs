@@ -33,8 +33,12 @@ pub fn color_of(kind: MarkKind) -> Color {
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let pane = &app.timeline;
+    let whole = pane
+        .whole_since
+        .map(|t| format!(" (records from {} on)", t.format("%H:%M")))
+        .unwrap_or_default();
     let title = format!(
-        " Timeline · last {} · {} events in {} lanes · w: window ",
+        " Timeline · last {}{whole} · {} events in {} lanes · w: window ",
         pane.window.label(),
         pane.marks(),
         pane.lanes.len()
