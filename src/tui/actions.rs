@@ -6,24 +6,20 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::audit_feed::AuditFeed;
 use super::data::Hooks;
 use super::msg::{Msg, Task};
 use super::reload::{Reloads, reload_loop};
-use crate::audit::read_tail;
 use crate::engine::{Lifecycle, LifecycleError, LoginOptions, RefreshMode, RefreshOutcome};
 use crate::oauth::{DEFAULT_LOGIN_TIMEOUT, LoginPrompt, RemoteRevocation};
-
-/// How many audit records the audit view holds (the newest ones).
-const AUDIT_VIEW_LIMIT: usize = 5_000;
-/// How much of the trail's end is read for the audit view (records are a
-/// few hundred bytes: more than the view keeps).
-const AUDIT_VIEW_BYTES: u64 = 4 << 20;
 
 pub struct Executor {
     lc: Arc<Lifecycle>,
     tx: mpsc::UnboundedSender<Msg>,
     /// The one reload task's requests; a burst of them costs one read.
     reloads: Arc<Reloads>,
+    /// The audit views' records, followed as the trail grows.
+    audit: Arc<AuditFeed>,
 }
 
 impl Executor {
@@ -36,7 +32,12 @@ impl Executor {
             Arc::clone(&reloads),
             Arc::new(hooks),
         ));
-        Executor { lc, tx, reloads }
+        Executor {
+            lc,
+            tx,
+            reloads,
+            audit: Arc::default(),
+        }
     }
 
     pub fn run(&self, cmd: Task) {
@@ -46,20 +47,19 @@ impl Executor {
             Task::Reload => self.reloads.all(),
             Task::ReloadOne { name } => self.reloads.one(name),
             Task::LoadAudit => {
+                let feed = Arc::clone(&self.audit);
                 tokio::task::spawn_blocking(move || {
-                    let mut read = match read_tail(lc.audit(), None, AUDIT_VIEW_BYTES) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            let _ = tx.send(Msg::Notice {
-                                ok: false,
-                                text: format!("cannot read the audit trail: {e}"),
-                            });
-                            return;
-                        }
-                    };
-                    let excess = read.records.len().saturating_sub(AUDIT_VIEW_LIMIT);
-                    read.records.drain(..excess);
-                    let _ = tx.send(Msg::AuditLoaded(read));
+                    feed.load(lc.audit(), |m| {
+                        let _ = tx.send(m);
+                    })
+                });
+            }
+            Task::FollowAudit => {
+                let feed = Arc::clone(&self.audit);
+                tokio::task::spawn_blocking(move || {
+                    feed.poll(|m| {
+                        let _ = tx.send(m);
+                    })
                 });
             }
             Task::Refresh { name } => {

@@ -217,6 +217,7 @@ pub enum EngineState {
 pub enum Mode {
     Table,
     Audit,
+    Timeline,
 }
 
 /// The audit view: records newest first, a filter and a scroll position.
@@ -293,6 +294,11 @@ pub struct App {
     pub dependents: HashMap<String, Vec<String>>,
     /// Index into [`App::visible`].
     pub selected: usize,
+    /// The first visible row the table shows (kept by `update`).
+    pub table_top: usize,
+    /// The terminal's area as last told ([`super::Msg::Resize`]); empty
+    /// until then.
+    pub frame: ratatui::layout::Rect,
     /// Derived in `update` when the rows, the filter or the clock change,
     /// never per frame: the indices of the rows the filter lets through,
     /// and the header's counts.
@@ -311,6 +317,11 @@ pub struct App {
     pub notice: Option<Notice>,
     pub engine: EngineState,
     pub audit: AuditPane,
+    /// The timeline (`t`), laid out from the audit view's records.
+    pub timeline: super::timeline::TimelinePane,
+    /// The mark the timeline's Enter opened: the detail pane shows it
+    /// while its credential is selected.
+    pub picked: Option<super::timeline::Picked>,
     /// False when `NO_COLOR` is set: status is told by text and symbol alone.
     pub color: bool,
     pub quit: bool,
@@ -331,6 +342,8 @@ impl App {
             audit_broken: None,
             sort: super::sort::SortKey::default(),
             selected: 0,
+            table_top: 0,
+            frame: Default::default(),
             visible_rows: Vec::new(),
             counts: HashMap::new(),
             name_width: 0,
@@ -343,6 +356,8 @@ impl App {
             notice: None,
             engine: EngineState::Starting,
             audit: AuditPane::default(),
+            timeline: Default::default(),
+            picked: None,
             color,
             quit: false,
         }

@@ -23,6 +23,7 @@ pub enum Action {
     Revoke,
     Logout,
     Audit,
+    Timeline,
     Help,
     Quit,
 }
@@ -140,6 +141,13 @@ pub const TABLE: &[Binding] = &[
         shown: "q Ctrl-C",
         help: "quit (the engine stops with the dashboard)",
         hint: hint("q", "quit", true),
+    },
+    // Last: below 160 columns its hint gives way to help and quit.
+    Binding {
+        keys: &[(Char('t'), Timeline)],
+        shown: "t",
+        help: "timeline: events over 15 m / 1 h / 24 h (w cycles)",
+        hint: hint("t", "timeline", false),
     },
 ];
 

@@ -24,6 +24,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Task> {
     }
     match app.mode {
         Mode::Audit => on_audit_key(app, key),
+        Mode::Timeline => super::timeline_keys::on_key(app, key),
         Mode::Table if app.filter_editing => {
             on_filter_key(app, key);
             None
@@ -63,6 +64,7 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
         // Esc undoes what is open: the filter first, then the detail pane.
         if app.filter.value().is_empty() {
             app.show_detail = false;
+            app.picked = None;
         } else {
             app.filter.reset();
         }
@@ -89,6 +91,7 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
             app.audit.scroll = 0;
             return Some(Task::LoadAudit);
         }
+        Action::Timeline => return super::timeline_keys::open(app),
         Action::Login => return start_login(app, false),
         Action::LoginDevice => return start_login(app, true),
         Action::Refresh => return start_refresh(app),

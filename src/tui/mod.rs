@@ -9,6 +9,7 @@
 
 mod actions;
 mod app;
+mod audit_feed;
 mod bindings;
 mod chain_watch;
 mod data;
@@ -16,10 +17,13 @@ mod dialog;
 mod error;
 mod keymap;
 mod merge;
+mod mouse;
 mod msg;
 mod reload;
 mod runtime;
 mod sort;
+mod timeline;
+mod timeline_keys;
 mod update;
 mod view;
 
@@ -32,5 +36,6 @@ pub use error::DashboardError;
 pub use msg::{Msg, Task};
 pub use runtime::run;
 pub use sort::SortKey;
+pub use timeline::{Lane, Mark, MarkKind, Picked, TimelinePane, Window};
 pub use update::update;
 pub use view::view;

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
 
 use super::app::Entry;
 use crate::audit::AuditRead;
@@ -14,8 +15,11 @@ use crate::model::Secret;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    /// The terminal changed size: only a redraw.
-    Resize,
+    /// A click or a wheel turn.
+    Mouse(MouseEvent),
+    /// The terminal's area, at start and whenever it changes: what a
+    /// click's cell and the table's scrolling are reckoned against.
+    Resize(Rect),
     /// The one-second tick, carrying the clock the screen is drawn at.
     Tick(DateTime<Utc>),
     Engine(EngineEvent),
@@ -41,7 +45,10 @@ pub enum Msg {
         problems: Vec<String>,
         dependents: HashMap<String, Vec<String>>,
     },
+    /// The audit trail's end, read afresh: every audit record replaced.
     AuditLoaded(AuditRead),
+    /// Records appended to the trail since the last read, oldest first.
+    AuditAppended(AuditRead),
     /// The audit trail's chain: why it is broken, or `None` when intact.
     AuditChain(Option<String>),
     /// The provider tables of providers.toml, read with the store.
@@ -80,6 +87,8 @@ pub enum Task {
         name: String,
     },
     LoadAudit,
+    /// Read what was appended to the trail since the last read.
+    FollowAudit,
     Refresh {
         name: String,
     },

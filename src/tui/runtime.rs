@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
+use ratatui::layout::Rect;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::MissedTickBehavior;
 
@@ -57,18 +58,57 @@ async fn dashboard(lc: Arc<Lifecycle>, hooks: Hooks) -> Result<(), DashboardErro
         ratatui::restore();
         DashboardError::Terminal(e)
     })?;
+    // Released on every way out: by the guard's drop on return (quit,
+    // error, signal), by the panic hook before ratatui's restores the rest.
+    let mouse = MouseCapture::start();
     let (tx, rx) = mpsc::unbounded_channel();
     let exec = Executor::start(Arc::clone(&lc), tx, hooks);
     exec.run(Task::Reload);
     let mut app = App::new(Utc::now(), lc.home().to_path_buf(), !no_color());
+    if let Ok(size) = terminal.size() {
+        update(&mut app, Msg::Resize(size.into()));
+    }
     let mut engine = None;
 
     let result = event_loop(&mut terminal, &mut app, &exec, &mut engine, &lc, rx).await;
+    drop(mouse);
     ratatui::restore();
     if let Some(engine) = engine {
         engine.stop(ENGINE_STOP_GRACE).await;
     }
     result
+}
+
+/// Mouse reporting (clicks and the wheel), on while the dashboard runs.
+/// A terminal left reporting the mouse prints escape codes at every
+/// click in the shell that follows, so it is turned off on drop and, once
+/// per process, by a panic hook that runs before ratatui's restore.
+struct MouseCapture;
+
+impl MouseCapture {
+    fn start() -> MouseCapture {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                release_mouse();
+                previous(info);
+            }));
+        });
+        // Without it the keyboard still works: not worth failing for.
+        let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+        MouseCapture
+    }
+}
+
+impl Drop for MouseCapture {
+    fn drop(&mut self) {
+        release_mouse();
+    }
+}
+
+fn release_mouse() {
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
 }
 
 /// The same engine as `credtop daemon`, without the daemon lock: they may
@@ -115,7 +155,8 @@ async fn event_loop(
         let msg = tokio::select! {
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
-                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(Rect::new(0, 0, w, h)),
+                Some(Ok(Event::Mouse(m))) if super::mouse::wanted(&m) => Msg::Mouse(m),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(DashboardError::Input(e)),
                 None => Msg::Quit,

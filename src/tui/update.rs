@@ -1,13 +1,24 @@
 //! The only place the dashboard's state changes.
 
-use super::app::{Activity, App, EngineState, Notice, Overlay};
+use super::app::{Activity, App, EngineState, Mode, Notice, Overlay};
 use super::msg::{Msg, Task};
+use crate::audit::AuditRead;
 use crate::engine::EngineEvent;
 
 /// Applies `msg` to `app`; returns the background work it asks for.
 /// Filtering and counting run here, when rows, filter or clock changed,
 /// so that drawing a frame derives nothing.
 pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
+    let task = step(app, msg);
+    // The table scrolls as little as keeps the selection in view, so a
+    // click does not move the rows under the pointer.
+    if let Some(top) = super::view::table_top(app) {
+        app.table_top = top;
+    }
+    task
+}
+
+fn step(app: &mut App, msg: Msg) -> Option<Task> {
     if let Msg::Key(key) = msg {
         let filter = app.filter.value().to_string();
         let task = super::keymap::on_key(app, key);
@@ -22,7 +33,12 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
 
 fn apply(app: &mut App, msg: Msg) -> Option<Task> {
     match msg {
-        Msg::Key(_) | Msg::Resize => None,
+        Msg::Key(_) => None,
+        Msg::Resize(frame) => {
+            app.frame = frame;
+            None
+        }
+        Msg::Mouse(event) => super::mouse::on_mouse(app, event),
         Msg::Tick(now) => {
             app.now = now;
             // Only the status order moves with the clock (a zone changes).
@@ -30,7 +46,13 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
                 super::sort::sort_entries(app);
             }
             app.derive();
-            None
+            // The timeline's window ends now: it slides with the clock.
+            if app.mode == Mode::Timeline {
+                super::timeline_keys::rebuild(app);
+            }
+            // While a view of the trail is open, it follows the trail.
+            let following = matches!(app.mode, Mode::Audit | Mode::Timeline);
+            (following && app.audit.loaded).then_some(Task::FollowAudit)
         }
         Msg::Engine(event) => on_engine(app, event),
         Msg::EngineLagged => Some(Task::Reload),
@@ -85,6 +107,11 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
             app.audit.unreadable_lines = read.unreadable_lines;
             app.audit.loaded = true;
             clamp_audit_scroll(app);
+            super::timeline_keys::rebuild(app);
+            None
+        }
+        Msg::AuditAppended(read) => {
+            appended(app, read);
             None
         }
         Msg::LoginPrompt {
@@ -210,6 +237,23 @@ pub(super) fn reselect(app: &mut App, keep: Option<&str>) {
         app.selected = i;
     }
     app.selected = app.selected.min(app.visible_len().saturating_sub(1));
+}
+
+/// New records go on top (the views show newest first); a reader scrolled
+/// down keeps the same record selected; the oldest go past the limit.
+fn appended(app: &mut App, read: AuditRead) {
+    let before = app.audit.visible().len();
+    let mut records = read.records;
+    records.reverse();
+    records.append(&mut app.audit.records);
+    records.truncate(super::audit_feed::AUDIT_KEPT);
+    app.audit.records = records;
+    app.audit.unreadable_lines += read.unreadable_lines;
+    if app.audit.scroll > 0 {
+        app.audit.scroll += app.audit.visible().len().saturating_sub(before);
+    }
+    clamp_audit_scroll(app);
+    super::timeline_keys::rebuild(app);
 }
 
 fn clamp_audit_scroll(app: &mut App) {

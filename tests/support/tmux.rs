@@ -107,3 +107,9 @@ pub fn assert_left_alternate_screen(tmux: &Tmux) {
         "the alternate screen was not left"
     );
 }
+
+/// Whether the program in the pane asked the terminal to report the mouse.
+pub fn mouse_reported(tmux: &Tmux) -> bool {
+    let flag = tmux.cmd(&["display-message", "-p", "-t", "main", "#{mouse_any_flag}"]);
+    String::from_utf8_lossy(&flag.stdout).trim() == "1"
+}

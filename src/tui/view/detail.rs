@@ -5,7 +5,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
@@ -39,7 +39,8 @@ pub fn draw(app: &App, e: &Entry, frame: &mut Frame, area: Rect) {
     let c = app.color;
     let r = &e.row;
     let width = usize::from(area.width.saturating_sub(2));
-    let mut lines = fields(app, e, width);
+    let mut lines = picked_lines(app, e);
+    lines.extend(fields(app, e, width));
     let deps = app.dependents_of(&r.name);
     lines.extend(field_lines(
         "MCP servers",
@@ -92,6 +93,31 @@ pub fn draw(app: &App, e: &Entry, frame: &mut Frame, area: Rect) {
     let block = Block::bordered().title(format!(" {} ", r.name));
     // No wrapping: field_lines broke the lines between values already.
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The mark picked on the timeline, first so that a compact pane shows
+/// it: that record highlighted, then the ones before it on its lane.
+fn picked_lines(app: &App, e: &Entry) -> Vec<Line<'static>> {
+    let Some(p) = app.picked.as_ref().filter(|p| p.name == e.name()) else {
+        return Vec::new();
+    };
+    let c = app.color;
+    let line = |m: &crate::tui::Mark, prefix: &str| {
+        Line::from(vec![
+            Span::raw(format!("{prefix}{}  ", m.at.format(TIME))),
+            Span::styled(
+                format!("{} {}", m.kind.symbol(), m.describe()),
+                fg(c, super::timeline::color_of(m.kind)),
+            ),
+        ])
+    };
+    let mut lines = vec![Line::styled(
+        format!("At {} (picked on the timeline; t)", p.mark.at.format(TIME)),
+        bold(),
+    )];
+    lines.push(line(&p.mark, "▶ ").style(Style::default().add_modifier(Modifier::REVERSED)));
+    lines.extend(p.before.iter().map(|m| line(m, "  ")));
+    lines
 }
 
 /// The labelled fields, each value whole on its line.

@@ -7,6 +7,7 @@ mod first_run;
 mod overlay;
 mod style;
 mod table;
+mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -24,14 +25,19 @@ const SIDE_BY_SIDE_WIDTH: u16 = 140;
 /// compact.
 const COMPACT_HEIGHT: u16 = 17;
 
-pub fn view(app: &App, frame: &mut Frame) {
-    let [header, body, notice, hints] = Layout::vertical([
+/// The header, body, notice and hint rows of a frame.
+fn frame_layout(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(frame.area());
+    .areas(area)
+}
+
+pub fn view(app: &App, frame: &mut Frame) {
+    let [header, body, notice, hints] = frame_layout(frame.area());
     let right = header_right(app, header.width);
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right.width() as u16)])
@@ -41,6 +47,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     match app.mode {
         Mode::Audit => audit::draw(app, frame, body),
         Mode::Table => draw_table_mode(app, frame, body),
+        Mode::Timeline => timeline::draw(app, frame, body),
     }
     frame.render_widget(Paragraph::new(notice_line(app)), notice);
     frame.render_widget(Paragraph::new(hint_line(app, hints.width)), hints);
@@ -59,31 +66,69 @@ fn draw_table_mode(app: &App, frame: &mut Frame, area: Rect) {
         first_run::draw(app, frame, area);
         return;
     }
-    let Some(entry) = app.selected_entry().filter(|_| app.show_detail) else {
-        table::draw(app, frame, area);
-        return;
-    };
+    let (table_area, detail_area) = table_mode_layout(app, area);
+    table::draw(app, frame, table_area);
+    if let (Some(entry), Some(detail_area)) = (app.selected_entry(), detail_area) {
+        detail::draw(app, entry, frame, detail_area);
+    }
+}
+
+/// Where the table and, when open, the detail pane go in the body.
+fn table_mode_layout(app: &App, area: Rect) -> (Rect, Option<Rect>) {
+    if !app.show_detail || app.selected_entry().is_none() {
+        return (area, None);
+    }
     if area.width >= SIDE_BY_SIDE_WIDTH {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                 .areas(area);
-        table::draw(app, frame, left);
-        detail::draw(app, entry, frame, right);
-    } else {
-        // The table keeps the selected row in view; the detail gets the
-        // rest. Below COMPACT_HEIGHT the detail shrinks to its first
-        // lines (identity, status), so it never squeezes the table.
-        let share = if area.height < COMPACT_HEIGHT {
-            area.height.saturating_sub(4)
-        } else {
-            area.height * 2 / 5
-        };
-        let rows = (app.visible_len() as u16 + 3).min(share).max(5);
-        let [top, bottom] =
-            Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
-        table::draw(app, frame, top);
-        detail::draw(app, entry, frame, bottom);
+        return (left, Some(right));
     }
+    // The table keeps the selected row in view; the detail gets the
+    // rest. Below COMPACT_HEIGHT the detail shrinks to its first
+    // lines (identity, status), so it never squeezes the table.
+    let share = if area.height < COMPACT_HEIGHT {
+        area.height.saturating_sub(4)
+    } else {
+        area.height * 2 / 5
+    };
+    let rows = (app.visible_len() as u16 + 3).min(share).max(5);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(area);
+    (top, Some(bottom))
+}
+
+/// Where the table is drawn in the terminal's area as last told, when
+/// the table is on screen.
+fn table_area(app: &App) -> Option<Rect> {
+    let drawn = app.mode == Mode::Table && app.loaded && !app.entries.is_empty();
+    if !drawn || app.frame.is_empty() {
+        return None;
+    }
+    let [_, body, _, _] = frame_layout(app.frame);
+    Some(table_mode_layout(app, body).0)
+}
+
+/// The table row (an index into the visible rows) drawn at cell
+/// (`x`, `y`): the same layout the frame is drawn with, so a click
+/// selects what the person sees under the pointer.
+pub(crate) fn table_row_at(app: &App, x: u16, y: u16) -> Option<usize> {
+    table::row_at(app, table_area(app)?, x, y)
+}
+
+/// The timeline's mark nearest to cell (`x`, `y`), when the timeline is
+/// on screen and a lane is under it.
+pub(crate) fn timeline_mark_at(app: &App, x: u16, y: u16) -> Option<(usize, usize)> {
+    if app.mode != Mode::Timeline || app.frame.is_empty() {
+        return None;
+    }
+    let [_, body, _, _] = frame_layout(app.frame);
+    timeline::mark_at(app, body, x, y)
+}
+
+/// The first row the table will show, for `update` to keep.
+pub(crate) fn table_top(app: &App) -> Option<usize> {
+    Some(table::window(app, table_area(app)?).0)
 }
 
 /// The count of each status word the rows show, in the rows' own words
@@ -197,9 +242,22 @@ const AUDIT_HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
+/// In the timeline, the keys that work there.
+const TIMELINE_HINTS: &[(&str, &str)] = &[
+    ("h/l", "time"),
+    ("j/k", "lane"),
+    ("w", "window"),
+    ("⏎", "detail"),
+    ("r", "reload"),
+    ("t", "back"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+
 fn hint_line(app: &App, width: u16) -> Line<'static> {
     let hints: Vec<(&str, &str)> = match app.mode {
         Mode::Audit => AUDIT_HINTS.to_vec(),
+        Mode::Timeline => TIMELINE_HINTS.to_vec(),
         Mode::Table => crate::tui::bindings::hints(width)
             .map(|h| (h.key, h.word))
             .collect(),

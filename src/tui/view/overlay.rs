@@ -50,6 +50,10 @@ pub fn draw(app: &App, frame: &mut Frame) {
                 "✓ ok  ▲ danger  ✗ expired  ⊘ revoked  ⏸ paused  ↯ retrying",
             ));
             lines.push(Line::styled(
+                "Mouse: a click selects a row, the wheel moves the selection.",
+                dim(c),
+            ));
+            lines.push(Line::styled(
                 "TTL ┃ marks the refresh point (80 %). Any key closes.",
                 dim(c),
             ));

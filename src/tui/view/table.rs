@@ -61,14 +61,43 @@ fn columns(
     cols
 }
 
+/// The rows of the table drawn in `area`: the first visible row shown and
+/// how many rows fit (inside the borders, under the column titles). Only
+/// the rows that fit are built: with 10,000 credentials, building every
+/// row on every one-second tick would cost megabytes and milliseconds for
+/// nothing. The window keeps the selection in view (at the bottom when
+/// scrolling down, as ratatui itself would; at the top when scrolling up).
+///
+/// From the first row shown last time it scrolls as little as keeps the
+/// selection in view, and leaves no empty rows below when it can.
+pub fn window(app: &App, area: Rect) -> (usize, usize) {
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let len = app.visible_len();
+    let start = app
+        .table_top
+        .min(len.saturating_sub(height))
+        .max(app.selected.saturating_sub(height - 1))
+        .min(app.selected.min(len));
+    (start, height)
+}
+
+/// The visible row drawn at cell (`x`, `y`) of a table drawn in `area`:
+/// not the borders, not the column titles, not the empty space below
+/// the last row.
+pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
+    let inside = x > area.x && x + 1 < area.right() && y > area.y + 1 && y + 1 < area.bottom();
+    if !inside {
+        return None;
+    }
+    let (start, height) = window(app, area);
+    let offset = usize::from(y - area.y - 2);
+    let row = start + offset;
+    (offset < height && row < app.visible_len()).then_some(row)
+}
+
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let len = app.visible_len();
-    // Only the rows that fit are built: with 10,000 credentials, building
-    // every row on every one-second tick would cost megabytes and
-    // milliseconds for nothing. The window keeps the selection in view
-    // (at the bottom when scrolling down, as ratatui itself would).
-    let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let start = app.selected.saturating_sub(height - 1).min(len);
+    let (start, height) = window(app, area);
     let end = (start + height).min(len);
     let window: Vec<&Entry> = (start..end).filter_map(|i| app.visible_entry(i)).collect();
     let name_w = app.name_width as u16;
