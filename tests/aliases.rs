@@ -2,7 +2,7 @@
 //! applied once trusted, ignored again when edited, typed errors for a
 //! cycle, a missing credential and a malformed file.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! A crash at any instant leaves every credential file whole: the old
 //! credential or the new one, never torn, never empty.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -57,7 +57,12 @@ fn sigkill_during_many_writes_leaves_every_file_parseable() {
     let mut newest = 0u64;
     for round in 0..12u64 {
         let mut child = Command::new(&exe)
-            .args(["--exact", "writer_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                &support::test_name(module_path!(), "writer_child"),
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, home.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

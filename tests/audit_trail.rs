@@ -2,7 +2,7 @@
 //! an edit, a deletion, a reorder or a cut end by line number), one chain
 //! across concurrent appenders, followable live, and narrowable.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -166,7 +166,11 @@ fn four_concurrent_appenders_keep_one_intact_chain() {
     let children: Vec<_> = (0..4)
         .map(|_| {
             Command::new(&exe)
-                .args(["--exact", "appender_child", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    &support::test_name(module_path!(), "appender_child"),
+                    "--test-threads=1",
+                ])
                 .env(CHILD_ENV, home.path())
                 .stdout(Stdio::null())
                 .spawn()

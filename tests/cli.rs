@@ -1,7 +1,7 @@
 //! The CLI end to end on a temporary home: the documented commands, fields
 //! and exit codes.
 
-mod support;
+use crate::support;
 
 use chrono::Duration;
 use predicates::prelude::*;

@@ -2,7 +2,7 @@
 //! expiry encoding, the override variables, torn files, the config
 //! switches, and proof that nothing is ever written.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

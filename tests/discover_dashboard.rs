@@ -3,7 +3,7 @@
 //! while the dashboard (and its background engine) runs over them. The
 //! status, check and daemon half of this proof is in tests/discover.rs.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The proactive refresh engine, run as `credtop daemon` against a real
 //! authorization server with short-lived access tokens.
 
-mod support;
+use crate::support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

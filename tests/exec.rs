@@ -3,7 +3,7 @@
 //! narrowed and audience-bound by introspection while CMD runs, and dead
 //! (with the parent alive) once it ends.
 
-mod support;
+use crate::support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! three-member etcd cluster. Each test plays its hosts as separate homes
 //! with their own `[etcd] host` name.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

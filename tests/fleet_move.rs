@@ -1,7 +1,7 @@
 //! Moving into and out of a fleet (`credtop fleet push|pull`) and changing
 //! its key (`credtop fleet keygen|rekey`), against a real etcd cluster.
 
-mod support;
+use crate::support;
 
 use chrono::Duration;
 use support::Home;

@@ -3,7 +3,7 @@
 //! refresh-token rotation with reuse detection: one refresh per due point
 //! across all hosts, and tokens that keep coming while the leader dies.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};

@@ -2,7 +2,7 @@
 //! helper, and a real `git clone` over smart HTTP from a server that lets
 //! in only an active token of the real authorization server.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! hostile servers, an unwritable audit trail and mass actions without a
 //! terminal. Each test keeps one finding of the adversarial pass fixed.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Output;

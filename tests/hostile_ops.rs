@@ -4,7 +4,7 @@
 //! one finding of the adversarial pass fixed (see tests/hostile.rs for the
 //! files and names).
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Child, Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! `store = "keyring"` against a real Secret Service (gnome-keyring in a
 //! private D-Bus session, started by tests/support/with-secret-service.sh).
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;
@@ -113,7 +113,7 @@ fn secrets_live_in_the_secret_service_and_never_in_files() {
         .arg(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "keyring_child",
+            &support::test_name(module_path!(), "keyring_child"),
             "--nocapture",
             "--test-threads=1",
         ])

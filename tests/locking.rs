@@ -1,6 +1,6 @@
 //! The per-credential lock serialises processes: one waits, none corrupts.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +40,11 @@ fn two_processes_contending_for_one_credential_never_lose_an_update() {
     let exe = std::env::current_exe().unwrap();
     let spawn = || {
         Command::new(&exe)
-            .args(["--exact", "counter_child", "--test-threads=1"])
+            .args([
+                "--exact",
+                &support::test_name(module_path!(), "counter_child"),
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, home.path())
             .spawn()
             .unwrap()
@@ -62,7 +66,7 @@ fn a_held_lock_makes_the_other_side_wait_then_time_out() {
     let out = Command::new(&exe)
         .args([
             "--exact",
-            "lock_probe_child",
+            &support::test_name(module_path!(), "lock_probe_child"),
             "--nocapture",
             "--test-threads=1",
         ])

@@ -2,7 +2,7 @@
 //! each variable, `mcp check` lines and exit codes, isolation of `mcp exec`,
 //! and the servers named by logout and revoke.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

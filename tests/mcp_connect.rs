@@ -3,7 +3,7 @@
 //! real authorization server): tool calls, short-lived tokens shared by
 //! several bridges, typed failures, and no token anywhere it should not be.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

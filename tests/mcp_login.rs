@@ -3,7 +3,7 @@
 //! and dynamic registration): discovery, registration, PKCE with the
 //! resource, and every kind of bad input refused with nothing stored.
 
-mod support;
+use crate::support;
 
 use support::Home;
 use support::mcpserver::{McpServer, mcp_login};

@@ -1,7 +1,7 @@
 //! Every fault a token endpoint can throw ends in its typed failure: no
 //! panic, no secret in the output, the credential file untouched.
 
-mod support;
+use crate::support;
 
 use chrono::Duration;
 use predicates::prelude::*;

@@ -1,7 +1,7 @@
 //! Logging in against a real authorization server (oidc-provider), with a
 //! test `$BROWSER` that signs in and consents by plain HTTP.
 
-mod support;
+use crate::support;
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! Refresh, rotation, revocation and the reuse-detection hazard, against a
 //! real authorization server with refresh-token rotation on.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! call's while the daemon runs, not the dashboard's; only a change made
 //! outside credtop is. And the dashboard's lane count follows the engine.
 
-mod support;
+use crate::support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! The store is private from creation, and refuses what is not.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -1,7 +1,7 @@
 //! A canary secret never reaches Debug output, logs, the audit trail, error
 //! messages or the screen, except through `credtop token`.
 
-mod support;
+use crate::support;
 
 use chrono::{Duration, Utc};
 use credtop::model::{Credential, Kind, Secret, Source};

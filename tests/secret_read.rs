@@ -1,7 +1,7 @@
 //! Every read of a secret is audited with who read it: `secret_read`
 //! names the calling process (this test binary) and the task.
 
-mod support;
+use crate::support;
 
 use chrono::Duration;
 use support::Home;

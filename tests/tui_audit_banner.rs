@@ -1,7 +1,7 @@
 //! A broken audit chain shows as a red banner in the real dashboard, found
 //! by checking only what the trail appended since the dashboard last looked.
 
-mod support;
+use crate::support;
 
 use support::Home;
 use support::tmux::{start, tmux_for, tmux_missing};

@@ -2,7 +2,7 @@
 //! server (oidc-provider), with no browser: the device flow's URL and code
 //! must appear in the dialog, where a person on SSH copies them from.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! with `send-keys`, and the screen is read back with `capture-pane`.
 //! Skips, saying why, only when tmux is not installed.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -146,3 +146,14 @@ pub fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
         }
     }
 }
+
+/// The name libtest knows a test by, for re-running this test binary with
+/// `--exact NAME` as a child process: `module::name` when the integration
+/// tests are modules of one binary (`module_path!()` is `all::module`),
+/// the bare name when the file is a binary of its own.
+pub fn test_name(module_path: &str, name: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_, module)) => format!("{module}::{name}"),
+        None => name.to_string(),
+    }
+}
