@@ -67,8 +67,12 @@ mod tui_login;
 mod tui_snapshots;
 #[path = "tui_sort.rs"]
 mod tui_sort;
+#[path = "tui_timeline.rs"]
+mod tui_timeline;
 #[path = "tui_tmux.rs"]
 mod tui_tmux;
+#[path = "tui_tmux_views.rs"]
+mod tui_tmux_views;
 #[path = "tui_zones.rs"]
 mod tui_zones;
 

@@ -1,7 +1,7 @@
 //! The real binary in tmux (tests/support/tmux.rs): the timeline opened
 //! from the table, and the mouse. Skips, saying why, only when tmux is not installed.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 
