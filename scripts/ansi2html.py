@@ -139,7 +139,7 @@ def convert(ansi):
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><style>
 html, body {{ margin: 0; background: {BG}; }}
-pre {{ margin: 0; padding: 12px; font: 15px/1.2 "DejaVu Sans Mono", monospace; color: {FG}; }}
+pre {{ margin: 0; padding: 12px; font: 15px/1.2 "DejaVu Sans Mono", "Symbola", monospace; color: {FG}; }}
 .c {{ display: inline-block; width: 1ch; overflow: visible; text-align: center; }}
 </style></head><body><pre>{body}</pre></body></html>
 """

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/*.png: the real binary in tmux on a demo home,
+# Regenerates screenshots/*.png: the real binary in tmux running `credtop
+# demo` (a throwaway home refreshed live by a token endpoint inside the
+# process, with a quarter of an hour of audit trail behind it),
 # captured with colours (capture-pane -e), turned into HTML by
 # scripts/ansi2html.py and rendered by headless chromium.
 #
-# Needs: tmux, python3, chromium (apt-get install chromium). Builds the
+# Needs: tmux, python3, chromium and fonts-symbola (for ⏸; apt-get install
+# chromium fonts-symbola). Builds the
 # release binary unless CREDTOP_BIN names one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +29,8 @@ tm() { tmux -L "$sock" -f /dev/null "$@"; }
 cleanup() { tm kill-server 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-python3 scripts/demo_home.py "$work/home" 8
 tm new-session -d -s main -x "$cols" -y "$rows" \
-  "env TERM=xterm-256color $bin --home $work/home; sleep 30"
+  "env TERM=xterm-256color TMPDIR=$work $bin demo; sleep 30"
 
 # Bounded waits: the screen must show `pattern` within 10 s.
 wait_for() {
@@ -67,7 +69,14 @@ shot detail
 tm send-keys -t main Enter a
 wait_for "Audit trail ("
 shot audit
-tm send-keys -t main a '?'
+tm send-keys -t main a
+sleep 0.3
+tm send-keys -t main t
+wait_for "Timeline · last 15 m"
+shot timeline
+tm send-keys -t main t '?'
 wait_for "this help"
 shot help
-tm send-keys -t main Escape q
+tm send-keys -t main Escape
+sleep 0.3
+tm send-keys -t main q

@@ -2,8 +2,10 @@
 //! sees the whole product move within seconds with nothing of theirs
 //! touched. A token endpoint inside the process (`endpoint`) refreshes the
 //! OAuth credentials live; one grant is revoked at that "provider" and one
-//! key is past its rotation age.
+//! key is past its rotation age. The audit trail starts with the quarter
+//! of an hour before (`backstory`), so the timeline has a history to show.
 
+mod backstory;
 mod endpoint;
 
 use std::path::{Path, PathBuf};
@@ -104,6 +106,7 @@ impl Demo {
         let demo = Demo { home, endpoint };
         demo.write_providers()?;
         demo.write_credentials()?;
+        backstory::write(&demo.home, Utc::now())?;
         Ok(demo)
     }
 
