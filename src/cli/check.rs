@@ -163,6 +163,7 @@ mod tests {
             expires_at: Some(now - Duration::hours(1)),
             secret: Secret::new("at".to_string()),
             refresh_token: None,
+            refresh_expires_at: None,
             token_type: None,
             source: Source::Store,
         };
