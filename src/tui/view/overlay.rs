@@ -50,7 +50,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
                 "✓ ok  ▲ danger  ✗ expired  ⊘ revoked  ⏸ paused  ↯ retrying",
             ));
             lines.push(Line::styled(
-                "TTL ┃ marks the refresh point (80 %). Any key closes.",
+                "TTL ┃ refresh point (80 %), ╳ the grant's end. Any key closes.",
                 dim(c),
             ));
             boxed(frame, area, "Help", lines, 66);
