@@ -128,11 +128,12 @@ impl Schedule {
                 self.warn(now, &name, out);
                 continue;
             }
-            // Woken for the warning alone: the refresh comes later.
+            // Woken for the warning alone: the refresh comes later (or
+            // never, for a token without expiry).
             if lane
                 .life
                 .scheduled_refresh(lane.jitter_seed)
-                .is_some_and(|at| at > now)
+                .is_none_or(|at| at > now)
             {
                 let next = lane.plan(self.policy.rotation_age_days);
                 self.reschedule(&name, next);

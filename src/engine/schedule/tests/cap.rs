@@ -50,71 +50,30 @@ type Case = (
 #[test]
 fn the_cap_warning_is_raised_once_in_the_last_week() {
     let said = |cap: i64| HashMap::from([(cap_key("gh", at(cap)), Zone::Danger)]);
-    let cases: [Case; 7] = [
+    #[rustfmt::skip]
+    let cases: [Case; 8] = [
         ("no cap", 2 * DAY, None, false, &[DAY, 2 * DAY], 0, 1),
-        (
-            "far cap, before the week",
-            2 * DAY,
-            Some(30 * DAY),
-            false,
-            &[DAY],
-            0,
-            0,
-        ),
-        (
-            "cap within the week at start",
-            2 * DAY,
-            Some(3 * DAY),
-            false,
-            &[],
-            1,
-            0,
-        ),
+        ("far cap, before the week", 2 * DAY, Some(30 * DAY), false, &[DAY], 0, 0),
+        ("cap within the week at start", 2 * DAY, Some(3 * DAY), false, &[], 1, 0),
         // Woken at the warning point (before the refresh point): the
         // warning, and the refresh only at its own time.
-        (
-            "warning point reached",
-            2 * DAY,
-            Some(8 * DAY),
-            false,
-            &[DAY],
-            1,
-            0,
-        ),
-        (
-            "then the refresh",
-            2 * DAY,
-            Some(8 * DAY),
-            false,
-            &[DAY, 2 * DAY],
-            1,
-            1,
-        ),
-        (
-            "in the trail already",
-            2 * DAY,
-            Some(3 * DAY),
-            true,
-            &[DAY, 2 * DAY],
-            0,
-            1,
-        ),
-        (
-            "ticks do not repeat it",
-            2 * DAY,
-            Some(3 * DAY),
-            false,
-            &[1, 2, DAY],
-            1,
-            0,
-        ),
+        ("warning point reached", 2 * DAY, Some(8 * DAY), false, &[DAY], 1, 0),
+        ("then the refresh", 2 * DAY, Some(8 * DAY), false, &[DAY, 2 * DAY], 1, 1),
+        ("in the trail already", 2 * DAY, Some(3 * DAY), true, &[DAY, 2 * DAY], 0, 1),
+        ("ticks do not repeat it", 2 * DAY, Some(3 * DAY), false, &[1, 2, DAY], 1, 0),
+        // A token without expiry (ttl 0 here) is never refreshed.
+        ("no expiry", 0, Some(3 * DAY), false, &[DAY, 2 * DAY], 1, 0),
     ];
     for (case, ttl, cap, before, ticks, warned, refreshed) in cases {
         let history = match (before, cap) {
             (true, Some(c)) => said(c),
             _ => HashMap::new(),
         };
-        let got = run(capped(ttl, cap), history, ticks);
+        let mut cred = capped(ttl, cap);
+        if ttl == 0 {
+            cred.life = Lifetime::new(at(0), None, None);
+        }
+        let got = run(cred, history, ticks);
         assert_eq!(got, (warned, refreshed), "{case}");
     }
 }
