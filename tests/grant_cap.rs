@@ -88,7 +88,7 @@ fn the_stated_grant_end_is_recorded_at_login_and_kept_by_a_rotating_refresh() {
     );
     let (_, new_rt) = stored_tokens(home.path(), "gh");
     assert_ne!(old_rt, new_rt, "the server rotates refresh tokens");
-    assert_near("cap after a refresh", cap_of(&home, "gh"), cap, cap);
+    assert_eq!(cap_of(&home, "gh"), cap, "the same end, kept exact");
     // Within the week before its end: `check` warns (exit 1) and says how.
     let out = home
         .credtop()

@@ -179,15 +179,27 @@ impl Tokens {
     /// it can at worst warn early, which costs a login; losing it costs an
     /// outage. A refresh that succeeded at or after the old cap proved it
     /// wrong (an estimate from a preset): then there is none.
+    ///
+    /// A stated end within [`SAME_END`] of the previous one is that end:
+    /// the server counts what is left in whole seconds from when it
+    /// answers, we add it to when we asked, so the same instant comes back
+    /// a second or two early on each refresh. Kept exact, it stays one
+    /// grant (warned about once), not a new one every refresh.
     fn grant_cap(&self, previous: Option<&Credential>) -> Option<DateTime<Utc>> {
-        match self.refresh_expires_in {
-            Some(d) => after(self.issued_at, Some(d)),
-            None => previous
-                .and_then(|p| p.refresh_expires_at)
-                .filter(|cap| *cap > self.issued_at),
+        let before = previous
+            .and_then(|p| p.refresh_expires_at)
+            .filter(|cap| *cap > self.issued_at);
+        match (after(self.issued_at, self.refresh_expires_in), before) {
+            (Some(stated), Some(b)) if (stated - b).abs() <= SAME_END => Some(b),
+            (Some(stated), _) => Some(stated),
+            (None, b) => b,
         }
     }
 }
+
+/// How far apart two stated grant ends may be and still be one: a
+/// refresh's round trip (bounded by the HTTP timeout) plus rounding.
+const SAME_END: chrono::Duration = chrono::Duration::seconds(60);
 
 /// `at + d`; an absurd `d` (a provider bug) is no instant, not a panic.
 fn after(at: DateTime<Utc>, d: Option<std::time::Duration>) -> Option<DateTime<Utc>> {
@@ -329,6 +341,9 @@ mod tests {
         // (stated in the response, rotated, previous cap, cap after)
         let cases = [
             (Some(1000), true, Some(500), Some(1000)),
+            // The same end, counted a second early by the round trip.
+            (Some(999), true, Some(1000), Some(1000)),
+            (Some(1061), true, Some(1000), Some(1061)),
             (Some(1000), false, None, Some(1000)),
             // Not rotated: the same refresh token, the same end.
             (None, false, Some(500), Some(500)),
