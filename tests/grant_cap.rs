@@ -251,3 +251,22 @@ fn past_its_end_a_grant_needs_login_and_token_does_not_replay_it() {
         .unwrap();
     assert_eq!(check.status.code(), Some(2));
 }
+
+#[test]
+fn every_status_object_has_refresh_expires_at_null_when_unknown() {
+    let home = Home::new();
+    let hour = chrono::Duration::hours(1);
+    home.oauth("old-file", "tok-old", chrono::Duration::zero(), hour);
+    home.key("openai", "sk-test", chrono::Duration::days(1));
+    home.write_private("oauth/torn.json", "{\"provider\": \"to");
+    let out = home
+        .credtop()
+        .args(["status", "--json", "--no-discover"])
+        .output()
+        .unwrap();
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for row in rows {
+        assert_eq!(row.get("refresh_expires_at"), Some(&Value::Null), "{row}");
+    }
+}

@@ -272,6 +272,8 @@ pub struct ErrorRow {
     pub zone: Zone,
     pub created_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Always null: every object of `status --json` has the key.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
     pub remaining_seconds: Option<i64>,
     pub source: &'static str,
     pub location: String,
@@ -297,6 +299,7 @@ impl ErrorRow {
             zone: Zone::None,
             created_at: None,
             expires_at: None,
+            refresh_expires_at: None,
             remaining_seconds: None,
             source: "credtop",
             location: shown(&path.display().to_string()),
