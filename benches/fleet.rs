@@ -69,6 +69,7 @@ fn oauth(name: &str, provider: &str, created: DateTime<Utc>, ttl: i64) -> Creden
         expires_at: Some(created + chrono::Duration::seconds(ttl)),
         secret: Secret::new(format!("at.{name}.0")),
         refresh_token: Some(Secret::new(format!("rt.{name}.0"))),
+        refresh_expires_at: None,
         token_type: Some("Bearer".into()),
         source: Source::Store,
     }

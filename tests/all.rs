@@ -29,6 +29,8 @@ mod fleet_move;
 mod fleet_refresh;
 #[path = "git_credential.rs"]
 mod git_credential;
+#[path = "grant_cap.rs"]
+mod grant_cap;
 #[path = "hostile.rs"]
 mod hostile;
 #[path = "hostile_ops.rs"]
@@ -61,6 +63,8 @@ mod secret_read;
 mod tui_audit_banner;
 #[path = "tui_audit_filter.rs"]
 mod tui_audit_filter;
+#[path = "tui_caps.rs"]
+mod tui_caps;
 #[path = "tui_login.rs"]
 mod tui_login;
 #[path = "tui_snapshots.rs"]

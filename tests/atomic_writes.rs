@@ -25,6 +25,7 @@ fn credential(name: &str, generation: u64) -> Credential {
         // Large enough that a write is not one page: a torn write would show.
         secret: Secret::new(format!("{generation}:{}", "a".repeat(20_000))),
         refresh_token: Some(Secret::new(format!("refresh-{generation}"))),
+        refresh_expires_at: None,
         token_type: Some("Bearer".into()),
         source: Source::Store,
     }

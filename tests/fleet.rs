@@ -98,6 +98,7 @@ fn oauth_cred(name: &str, token: &str) -> Credential {
         expires_at: Some(Utc::now() + chrono::Duration::seconds(60)),
         secret: Secret::new(token),
         refresh_token: Some(Secret::new(format!("{token}-refresh"))),
+        refresh_expires_at: None,
         token_type: Some("Bearer".into()),
         source: Source::Store,
     }

@@ -39,6 +39,7 @@ fn keyring_child() {
         expires_at: Some(Utc::now() + Duration::hours(1)),
         secret: Secret::new("kr-access-1"),
         refresh_token: Some(Secret::new("kr-refresh-1")),
+        refresh_expires_at: None,
         token_type: Some("Bearer".into()),
         source: Source::Keyring,
     };

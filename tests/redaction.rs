@@ -26,6 +26,7 @@ fn debug_of_every_public_type_that_holds_a_secret_shows_no_canary() {
         expires_at: None,
         secret: Secret::new(canaried("access")),
         refresh_token: Some(Secret::new(canaried("refresh"))),
+        refresh_expires_at: None,
         token_type: Some("Bearer".into()),
         source: Source::Store,
     };

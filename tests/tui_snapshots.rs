@@ -44,6 +44,7 @@ fn cred(
         expires_at: ttl.map(|t| created_at + t),
         secret: Secret::new(format!("{CANARY}-{name}")),
         refresh_token: (kind == Kind::OAuth).then(|| Secret::new(format!("{CANARY}-rt-{name}"))),
+        refresh_expires_at: None,
         token_type: Some("Bearer".into()),
         source: Source::Store,
     }

@@ -25,6 +25,7 @@ fn cred(name: &str, ttl_left_min: Option<i64>) -> Credential {
         expires_at: ttl_left_min.map(|m| now() + Duration::minutes(m)),
         secret: Secret::new(format!("sort-{name}")),
         refresh_token: None,
+        refresh_expires_at: None,
         token_type: None,
         source: Source::Store,
     }

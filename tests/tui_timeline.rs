@@ -30,6 +30,7 @@ fn cred(name: &str, kind: Kind) -> Credential {
         secret: Secret::new(format!("timeline-canary-{name}")),
         refresh_token: None,
         token_type: None,
+        refresh_expires_at: None,
         source: Source::Store,
     }
 }

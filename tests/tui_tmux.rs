@@ -35,6 +35,7 @@ fn prepare_home(home: &Path) {
                 expires_at: ttl_min.map(|m| now + chrono::Duration::minutes(m)),
                 secret: Secret::new(format!("tmux-canary-{name}")),
                 refresh_token: None,
+                refresh_expires_at: None,
                 token_type: None,
                 source: Source::Store,
             })
@@ -343,6 +344,7 @@ fn each_zone_is_said_in_words_and_a_missing_provider_is_named() {
                 expires_at: ttl.map(|t| now - min(age) + min(t)),
                 secret: Secret::new(format!("tmux-canary-{name}")),
                 refresh_token: rt.then(|| Secret::new("tmux-canary-rt")),
+                refresh_expires_at: None,
                 token_type: None,
                 source: Source::Store,
             })

@@ -31,6 +31,7 @@ fn prepare_home(home: &Path) {
                 secret: Secret::new(format!("tmux-canary-{name}")),
                 refresh_token: None,
                 token_type: None,
+                refresh_expires_at: None,
                 source: Source::Store,
             })
             .expect("credential saved");

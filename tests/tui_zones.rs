@@ -31,6 +31,7 @@ fn cred(name: &str, kind: Kind, provider: &str, age_min: i64, ttl_min: Option<i6
         expires_at: ttl_min.map(|t| created_at + Duration::minutes(t)),
         secret: Secret::new(format!("zone-canary-{name}")),
         refresh_token: (kind == Kind::OAuth).then(|| Secret::new("zone-canary-rt")),
+        refresh_expires_at: None,
         token_type: None,
         source: Source::Store,
     }

@@ -166,6 +166,13 @@ pub struct AuditRecord {
     /// `mcp_session`: the bridge's client, parent process and counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<serde_json::Value>,
+    /// The hard end of the credential's grant, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// What a warning is about when it is not the token's zone:
+    /// `grant_cap` (the grant ends at `refresh_expires_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl AuditRecord {
@@ -191,6 +198,8 @@ impl AuditRecord {
             parent_fingerprint: None,
             host: None,
             session: None,
+            refresh_expires_at: None,
+            reason: None,
         }
     }
 
@@ -200,7 +209,13 @@ impl AuditRecord {
         self.provider = Some(c.provider.clone());
         self.scopes = c.scopes.clone();
         self.expires_at = c.expires_at;
+        self.refresh_expires_at = c.refresh_expires_at;
         self.fingerprint = Some(c.secret.fingerprint());
+        self
+    }
+
+    pub fn reason(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_string());
         self
     }
 

@@ -1,6 +1,6 @@
 use std::io::{BufRead, BufReader};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{AuditLog, AuditRecord, Event};
 use crate::store::{StoreError, open_private};
@@ -127,39 +127,13 @@ fn tail_lines(
     Ok(())
 }
 
-/// `90s`, `15m`, `1h`, `2d`, `1w`, or combinations such as `1h30m`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("{text:?} is not a duration; use e.g. 30s, 15m, 1h, 2d, 1h30m");
-    let mut total = Duration::zero();
-    let mut digits = String::new();
-    for ch in text.trim().chars() {
-        if ch.is_ascii_digit() {
-            digits.push(ch);
-            continue;
-        }
-        let n: i64 = digits.parse().map_err(|_| bad())?;
-        digits.clear();
-        let part = match ch {
-            's' => Duration::try_seconds(n),
-            'm' => Duration::try_minutes(n),
-            'h' => Duration::try_hours(n),
-            'd' => Duration::try_days(n),
-            'w' => Duration::try_weeks(n),
-            _ => return Err(bad()),
-        };
-        total = part
-            .and_then(|p| total.checked_add(&p))
-            .ok_or_else(|| format!("{text:?} is longer than credtop can count"))?;
-    }
-    if !digits.is_empty() || total <= Duration::zero() {
-        return Err(bad());
-    }
-    Ok(total)
-}
+/// Lives in `model`: providers.toml's `session_cap` is read with it too.
+pub use crate::model::parse_duration;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     #[test]
     fn the_tail_holds_only_whole_recent_records() {

@@ -5,7 +5,7 @@ use chrono::Utc;
 use super::{Context, Failure};
 use crate::discover::Env;
 use crate::model::{Zone, shown};
-use crate::report::{StatusRow, collect_rows, discovered_rows, relogin_command};
+use crate::report::{StatusRow, collect_rows, discovered_rows, relogin_command, time_left};
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
 /// Other tools' credentials count too, unless `no_discover`.
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, no_discover: bool) -> Result<ExitCode, Failure> {
         worst = worst.max(1);
     }
     for row in &rows {
-        if let Some((level, line)) = verdict(row) {
+        for (level, line) in verdict(row).into_iter().chain(cap_verdict(row)) {
             println!("{}", shown(&line));
             worst = worst.max(level);
         }
@@ -106,6 +106,23 @@ pub fn verdict(r: &StatusRow) -> Option<(u8, String)> {
     }
 }
 
+/// A grant that ends within the warning window is a warning of its own
+/// (a refresh cannot help, only a login), beside what its zone says. Past
+/// its end the status says `needs_login`, which [`verdict`] reports.
+pub fn cap_verdict(r: &StatusRow) -> Option<(u8, String)> {
+    let cap = r.refresh_expires_at.filter(|_| r.grant_ends_soon)?;
+    Some((
+        1,
+        format!(
+            "WARNING {}: its grant ends {} (at {}); log in again before: `{}`",
+            r.name,
+            time_left(cap - Utc::now()),
+            cap.format("%Y-%m-%d %H:%MZ"),
+            relogin_command(&r.provider, &r.name)
+        ),
+    ))
+}
+
 /// Another tool's credential: credtop cannot renew it, so the fix is the
 /// tool's own login command. When the tool holds a refresh token it renews
 /// the access token itself on next use: its danger zone is routine and an
@@ -163,6 +180,7 @@ mod tests {
             expires_at: Some(now - Duration::hours(1)),
             secret: Secret::new("at".to_string()),
             refresh_token: None,
+            refresh_expires_at: None,
             token_type: None,
             source: Source::Store,
         };
@@ -171,6 +189,45 @@ mod tests {
         assert_eq!(level, 2);
         assert!(
             line.contains("`credtop login acme --name acme-work`"),
+            "{line}"
+        );
+    }
+
+    fn capped(cap_in: Duration) -> StatusRow {
+        let now = Utc::now();
+        let cred = Credential {
+            name: "gh".into(),
+            kind: Kind::OAuth,
+            provider: "github".into(),
+            account: None,
+            scopes: vec![],
+            created_at: now - Duration::minutes(10),
+            expires_at: Some(now + Duration::hours(8)),
+            secret: Secret::new("at".to_string()),
+            refresh_token: Some(Secret::new("rt".to_string())),
+            refresh_expires_at: Some(now + cap_in),
+            token_type: None,
+            source: Source::Store,
+        };
+        StatusRow::new(&cred, now, None, 90)
+    }
+
+    #[test]
+    fn a_grant_ending_within_the_week_warns_and_a_far_one_does_not() {
+        let near = capped(Duration::days(3));
+        assert_eq!(verdict(&near), None, "the token itself is safe");
+        let (level, line) = cap_verdict(&near).expect("the cap is reported");
+        assert_eq!(level, 1);
+        assert!(line.contains("its grant ends in 2d 23h"), "{line}");
+        assert!(line.contains("`credtop login github --name gh`"), "{line}");
+        assert_eq!(cap_verdict(&capped(Duration::days(30))), None);
+        // Past the cap: critical (needs_login), told to log in, not refresh.
+        let ended = capped(Duration::minutes(-1));
+        assert_eq!(cap_verdict(&ended), None);
+        let (level, line) = verdict(&ended).expect("an ended grant is reported");
+        assert_eq!(level, 2);
+        assert!(
+            line.contains("needs_login") && line.contains("credtop login"),
             "{line}"
         );
     }

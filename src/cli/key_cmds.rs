@@ -48,6 +48,7 @@ pub fn add(
         expires_at,
         secret,
         refresh_token: None,
+        refresh_expires_at: None,
         token_type: None,
         source: store.source(),
     };

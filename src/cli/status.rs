@@ -132,6 +132,7 @@ mod tests {
             expires_at: None,
             secret: Secret::new("t"),
             refresh_token: None,
+            refresh_expires_at: None,
             token_type: None,
             source: Source::Discovered {
                 tool: "gh".into(),

@@ -155,6 +155,7 @@ impl Demo {
                 expires_at: Some(created_at + Duration::seconds(lane.ttl_secs as i64)),
                 secret: Secret::new(format!("demo-at-{}-0", lane.name)),
                 refresh_token: Some(Secret::new(refresh)),
+                refresh_expires_at: None,
                 token_type: Some("Bearer".into()),
                 source: Source::Store,
             })?;
@@ -170,6 +171,7 @@ impl Demo {
                 expires_at: expires_days.map(|d| now + Duration::days(d)),
                 secret: Secret::new(format!("demo-key-{name}")),
                 refresh_token: None,
+                refresh_expires_at: None,
                 token_type: None,
                 source: Source::Store,
             };

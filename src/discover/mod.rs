@@ -173,6 +173,7 @@ impl Finding {
             expires_at: self.expires_at,
             secret: self.secret,
             refresh_token: self.refresh_token.filter(|r| !r.is_empty()),
+            refresh_expires_at: None,
             token_type: None,
             source: Source::Discovered {
                 tool: self.tool.to_string(),

@@ -206,6 +206,7 @@ mod tests {
             expires_at: None,
             secret: Secret::new("at"),
             refresh_token: None,
+            refresh_expires_at: None,
             token_type: None,
             source: Source::Store,
         }

@@ -366,6 +366,24 @@ impl Lifecycle {
             .with_hint(&relogin(&cred))
             .into());
         }
+        // Past the grant's cap the refresh token is dead by the provider's
+        // own word: replaying it would only fail (and look like an attack).
+        // An explicit refresh still tries, in case the cap was an estimate.
+        if mode == RefreshMode::IfNeeded
+            && let Some(cap) = cred
+                .refresh_expires_at
+                .filter(|_| cred.grant_ended(Utc::now()))
+        {
+            return Err(OAuthError::new(
+                FailureKind::CredentialExpired,
+                format!(
+                    "the grant of {name} ended at {}; it needs a login",
+                    cap.format("%Y-%m-%d %H:%M:%SZ")
+                ),
+            )
+            .with_hint(&relogin(&cred))
+            .into());
+        }
         let Some(refresh_token) = cred
             .refresh_token
             .clone()
@@ -587,6 +605,8 @@ impl Lifecycle {
         };
         let obtain = async {
             let (cfg, endpoints, client) = self.provider(&opts.provider).await?;
+            // Read before the browser opens: a bad value fails the login now.
+            let session_cap = cfg.session_cap(&opts.provider)?;
             let tokens = if opts.device {
                 oauth::login_device(&client, &endpoints, &self.http, &cfg.scopes, prompt).await?
             } else {
@@ -601,13 +621,17 @@ impl Lifecycle {
                 )
                 .await?
             };
-            Ok::<_, OAuthError>(tokens.into_credential(
-                &name,
-                &opts.provider,
-                &cfg.scopes,
-                None,
-                self.store.source(),
-            ))
+            Ok::<_, OAuthError>(
+                tokens
+                    .into_credential(
+                        &name,
+                        &opts.provider,
+                        &cfg.scopes,
+                        None,
+                        self.store.source(),
+                    )
+                    .with_session_cap(session_cap),
+            )
         };
         self.complete_login(&attempt, obtain, || Ok(())).await
     }

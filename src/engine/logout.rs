@@ -53,6 +53,7 @@ mod tests {
             expires_at: Some(Utc::now() + Duration::hours(1)),
             secret: Secret::new(format!("at-{name}")),
             refresh_token: None,
+            refresh_expires_at: None,
             token_type: None,
             source: Source::Store,
         }

@@ -185,6 +185,9 @@ impl Engine {
                 zone,
                 detail,
             } => self.emit(warnings::raise(&self.lc, &name, event, zone, detail)),
+            Effect::WarnCap { name, cap, detail } => {
+                self.emit(warnings::raise_cap(&self.lc, &name, cap, detail))
+            }
             Effect::Changed {
                 name,
                 change,

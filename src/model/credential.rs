@@ -96,6 +96,9 @@ pub struct Credential {
     /// The access token, API key or PAT.
     pub secret: Secret,
     pub refresh_token: Option<Secret>,
+    /// The grant's hard end, when known (see [`super::cap`]): after it the
+    /// refresh token no longer works and only a login helps.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
     pub token_type: Option<String>,
     pub source: Source,
 }
@@ -123,7 +126,11 @@ impl Credential {
 
     pub fn status(&self, now: DateTime<Utc>, refresh_at: Option<f64>) -> Status {
         let renewable = self.is_refreshable() || self.renewed_by_its_tool();
-        Status::from_zone(self.zone(now, refresh_at), self.kind, renewable)
+        let status = Status::from_zone(self.zone(now, refresh_at), self.kind, renewable);
+        if self.grant_ended(now) {
+            return status.past_grant_cap();
+        }
+        status
     }
 
     /// A seed in [0, 1) for the refresh jitter, stable for one issuance of

@@ -1,14 +1,18 @@
 //! Plain data: credentials, their kinds, zones and statuses, and the secret
 //! type that keeps tokens out of every log and screen. No I/O lives here.
 
+mod cap;
 mod credential;
+mod duration;
 mod name;
 mod secret;
 mod status;
 mod text;
 mod zone;
 
+pub use cap::{CAP_WARNING_DAYS, cap_warning_point, grant_ended, grant_ends_soon};
 pub use credential::{Credential, Kind, Source};
+pub use duration::parse_duration;
 pub use name::Name;
 pub use secret::{Fingerprint, Secret};
 pub use status::{FailureKind, Status};

@@ -67,6 +67,8 @@ fn tokens(token: &str, body: &Value, issued_at: chrono::DateTime<Utc>) -> Tokens
         expires_in: body["expires_in"]
             .as_u64()
             .map(std::time::Duration::from_secs),
+        // A child token has no refresh token, so no grant cap of its own.
+        refresh_expires_in: None,
         scopes: body["scope"]
             .as_str()
             .map(|s| s.split_whitespace().map(str::to_string).collect()),

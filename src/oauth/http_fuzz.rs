@@ -6,14 +6,14 @@
 
 use chrono::Utc;
 use http::header::{CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
-use oauth2::basic::{BasicErrorResponse, BasicTokenResponse};
+use oauth2::basic::BasicErrorResponse;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
 use super::normalise;
 use crate::model::Secret;
 use crate::oauth::OAuthError;
-use crate::oauth::client::{Tokens, error_fields};
+use crate::oauth::client::{GrantResponse, Tokens, error_fields};
 
 const SENT: &str = "rt-FUZZ-CANARY-sent";
 
@@ -82,7 +82,7 @@ fn read(status: u16, ct: &str, www: Option<String>, body: Vec<u8>) -> Result<Tok
     let status = http::StatusCode::from_u16(status).expect("status in range");
     let response = normalise(status, &headers, body);
     if response.status().is_success() {
-        match serde_json::from_slice::<BasicTokenResponse>(response.body()) {
+        match serde_json::from_slice::<GrantResponse>(response.body()) {
             Ok(r) => Tokens::from_response(&r, Utc::now()),
             Err(_) => Err(OAuthError::config("unreadable token response")),
         }

@@ -18,7 +18,7 @@ pub mod resource;
 mod revoke;
 
 pub use browser::open as open_browser;
-pub use client::{OAuthClient, Tokens, build as build_client, refresh_grant};
+pub use client::{GrantResponse, OAuthClient, Tokens, build as build_client, refresh_grant};
 pub use device::login_device;
 pub use endpoints::{Endpoints, resolve as resolve_endpoints};
 pub use error::OAuthError;

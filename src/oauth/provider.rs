@@ -34,6 +34,11 @@ pub struct ProviderConfig {
     /// it but its metadata does not say so; false to never try. Unset:
     /// what the metadata's `grant_types_supported` says.
     pub token_exchange: Option<bool>,
+    /// The grant's hard end counted from the login (`"12h"`, `"7d"`), for
+    /// a provider that ends grants without saying so in its token
+    /// responses; overrides the preset's. A stated
+    /// `refresh_token_expires_in` wins over both.
+    pub session_cap: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,9 +73,11 @@ impl Providers {
                 crate::store::toml_reason(&text, &e)
             ))
         })?;
-        for name in file.providers.keys() {
+        for (name, cfg) in &file.providers {
             Name::parse(name)
                 .map_err(|e| OAuthError::config(format!("{}: provider {e}", path.display())))?;
+            cfg.configured_session_cap(name)
+                .map_err(|e| OAuthError::config(format!("{}: {}", path.display(), e.message)))?;
         }
         Ok(Providers {
             map: file.providers,
@@ -122,6 +129,35 @@ impl ProviderConfig {
         }
     }
 
+    /// `session_cap` as configured. Its value is not quoted in the error:
+    /// a secret pasted into the wrong key must not reach the screen.
+    pub fn configured_session_cap(
+        &self,
+        table_name: &str,
+    ) -> Result<Option<chrono::Duration>, OAuthError> {
+        let Some(text) = &self.session_cap else {
+            return Ok(None);
+        };
+        crate::model::parse_duration(text).map(Some).map_err(|_| {
+            OAuthError::config(format!(
+                "provider {table_name:?}: session_cap is not a duration; write it like \"12h\", \"7d\" or \"26w\""
+            ))
+        })
+    }
+
+    /// How long a grant of this provider lasts at most from its login,
+    /// when its token responses do not say: providers.toml's
+    /// `session_cap`, else the preset's.
+    pub fn session_cap(&self, table_name: &str) -> Result<Option<chrono::Duration>, OAuthError> {
+        if let Some(cap) = self.configured_session_cap(table_name)? {
+            return Ok(Some(cap));
+        }
+        Ok(self
+            .preset(table_name)?
+            .and_then(|p| p.session_cap_secs)
+            .and_then(chrono::Duration::try_seconds))
+    }
+
     /// Scopes a preset knows to be broader than an agent usually needs.
     pub fn broad_scopes(&self, table_name: &str) -> Vec<String> {
         let Ok(Some(preset)) = self.preset(table_name) else {
@@ -163,6 +199,9 @@ pub struct Preset {
     /// Extra authorization parameters the provider needs.
     pub extra_auth_params: &'static [(&'static str, &'static str)],
     pub broad_scopes: &'static [&'static str],
+    /// The documented hard end of its grants, in seconds from the login,
+    /// when every grant with a refresh token has one.
+    pub session_cap_secs: Option<i64>,
 }
 
 impl Preset {
@@ -190,6 +229,11 @@ pub static PRESETS: &[Preset] = &[
             "admin:public_key",
             "workflow",
         ],
+        // GitHub issues refresh tokens only to GitHub Apps with expiring
+        // user tokens, and those last six months: `refresh_token_expires_in`
+        // is "always 15811200" (docs.github.com, "Refreshing user access
+        // tokens"). Its responses say so too; this covers one that does not.
+        session_cap_secs: Some(15_811_200),
     },
     Preset {
         name: "google",
@@ -207,6 +251,11 @@ pub static PRESETS: &[Preset] = &[
             "https://www.googleapis.com/auth/drive",
             "https://www.googleapis.com/auth/cloud-platform",
         ],
+        // Google ends a grant after 7 days only for an app in "Testing"
+        // with user type "External" (Google, "Using OAuth 2.0", refresh
+        // token expiration); a published app's grants have no fixed end.
+        // Such an app sets `session_cap = "7d"` in providers.toml.
+        session_cap_secs: None,
     },
     Preset {
         name: "slack",
@@ -218,6 +267,8 @@ pub static PRESETS: &[Preset] = &[
         revoke_page: "https://slack.com/apps/manage",
         extra_auth_params: &[],
         broad_scopes: &["admin", "chat:write:user", "files:write", "users:write"],
+        // Rotating Slack refresh tokens have no documented end.
+        session_cap_secs: None,
     },
     Preset {
         name: "microsoft",
@@ -236,6 +287,11 @@ pub static PRESETS: &[Preset] = &[
             "Files.ReadWrite.All",
             "Sites.FullControl.All",
         ],
+        // Microsoft's fixed 24 h end (carried over to every successor) is
+        // for SPA redirect URIs; a native client's refresh tokens last 90
+        // days and renew on every use (learn.microsoft.com, "Refresh
+        // tokens in the Microsoft identity platform"): no fixed end.
+        session_cap_secs: None,
     },
     Preset {
         name: "gitlab",
@@ -247,6 +303,7 @@ pub static PRESETS: &[Preset] = &[
         revoke_page: "https://gitlab.com/-/user_settings/applications",
         extra_auth_params: &[],
         broad_scopes: &["api", "sudo", "admin_mode", "write_repository"],
+        session_cap_secs: None,
     },
 ];
 
@@ -286,6 +343,38 @@ refresh_at = 0.8
         let gh = p.require("github").unwrap();
         assert_eq!(gh.preset("github").unwrap().unwrap().name, "github");
         assert_eq!(gh.broad_scopes("github"), ["repo"]);
+    }
+
+    #[test]
+    fn a_session_cap_comes_from_the_table_else_the_preset() {
+        let p = parse(
+            "[providers.github]\nclient_id = \"x\"\n\
+             [providers.gh-short]\npreset = \"github\"\nsession_cap = \"12h\"\n\
+             [providers.google]\nclient_id = \"x\"\n\
+             [providers.google-testing]\npreset = \"google\"\nsession_cap = \"7d\"\n\
+             [providers.acme]\nissuer = \"https://id.example.com\"\n",
+        )
+        .unwrap();
+        let cap = |name: &str| p.require(name).unwrap().session_cap(name).unwrap();
+        assert_eq!(cap("github"), Some(chrono::Duration::seconds(15_811_200)));
+        assert_eq!(cap("gh-short"), Some(chrono::Duration::hours(12)));
+        assert_eq!(cap("google"), None);
+        assert_eq!(cap("google-testing"), Some(chrono::Duration::days(7)));
+        assert_eq!(cap("acme"), None);
+    }
+
+    #[test]
+    fn a_bad_session_cap_is_a_config_error_naming_the_provider() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("providers.toml");
+        for bad in ["\"sk-CANARY\"", "\"0s\"", "\"7 days\""] {
+            let text = format!("[providers.acme]\nclient_id = \"x\"\nsession_cap = {bad}\n");
+            crate::store::write_atomic(&path, text.as_bytes()).unwrap();
+            let e = Providers::load(dir.path()).unwrap_err();
+            assert_eq!(e.kind, crate::model::FailureKind::ConfigError);
+            assert!(e.message.contains("\"acme\": session_cap"), "{e}");
+            assert!(!e.message.contains("CANARY"), "the value was quoted: {e}");
+        }
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct StatusRow {
     pub remaining_seconds: Option<i64>,
     pub source: String,
     pub refresh_point: Option<DateTime<Utc>>,
+    /// The grant's hard end (`refresh_token_expires_in`, a session cap):
+    /// after it only a login helps. Null when none is known.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// credtop can renew it now: false past its grant's end too.
     pub refreshable: bool,
     pub scopes: Vec<String>,
     pub fingerprint: String,
@@ -60,6 +64,9 @@ pub struct StatusRow {
     /// ("no provider 'google' configured"), known before any attempt.
     #[serde(skip)]
     pub cannot_refresh: Option<String>,
+    /// The grant ends within the warning window ([`crate::model::CAP_WARNING_DAYS`]).
+    #[serde(skip)]
+    pub grant_ends_soon: bool,
 }
 
 impl StatusRow {
@@ -92,7 +99,8 @@ impl StatusRow {
             remaining_seconds: life.remaining(now).map(|d| d.num_seconds()),
             source: c.source.label().to_string(),
             refresh_point: life.refresh_point(),
-            refreshable: c.is_refreshable(),
+            refresh_expires_at: c.refresh_expires_at,
+            refreshable: c.is_refreshable() && !c.grant_ended(now),
             scopes: c.scopes.clone(),
             // A token credtop cannot read (gh's, in the OS keyring) has no
             // fingerprint: that of an empty string would pass for a token.
@@ -116,6 +124,7 @@ impl StatusRow {
             refresh_at,
             lane: None,
             cannot_refresh: None,
+            grant_ends_soon: crate::model::grant_ends_soon(c.refresh_expires_at, now),
         }
     }
 
@@ -219,6 +228,14 @@ fn own_row(
     if c.is_refreshable() && providers.get(&c.provider).is_none() {
         row.cannot_refresh = Some(format!("no provider '{}' configured", c.provider));
     }
+    if let Some(cap) = c.refresh_expires_at.filter(|_| c.grant_ended(now)) {
+        // Whatever the last attempt said, the grant is over.
+        row.status = row.status.past_grant_cap();
+        row.cannot_refresh = Some(format!(
+            "grant ended {}; log in again",
+            cap.format("%Y-%m-%d %H:%MZ")
+        ));
+    }
     row
 }
 
@@ -255,6 +272,8 @@ pub struct ErrorRow {
     pub zone: Zone,
     pub created_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// Always null: every object of `status --json` has the key.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
     pub remaining_seconds: Option<i64>,
     pub source: &'static str,
     pub location: String,
@@ -280,6 +299,7 @@ impl ErrorRow {
             zone: Zone::None,
             created_at: None,
             expires_at: None,
+            refresh_expires_at: None,
             remaining_seconds: None,
             source: "credtop",
             location: shown(&path.display().to_string()),

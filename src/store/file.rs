@@ -30,6 +30,10 @@ pub(super) struct CredentialFile {
     #[serde(default)]
     expires_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    /// The grant's hard end (`refresh_token_expires_in`, a session cap);
+    /// absent in files written before credtop knew of caps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_expires_at: Option<DateTime<Utc>>,
     /// `"keyring"` when the secrets live in the OS keyring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) secret_in: Option<String>,
@@ -64,6 +68,7 @@ impl CredentialFile {
             scope: c.scopes.join(" "),
             expires_at: c.expires_at,
             created_at: c.created_at,
+            refresh_expires_at: c.refresh_expires_at,
             secret_in: None,
         }
     }
@@ -121,8 +126,37 @@ impl CredentialFile {
             expires_at: self.expires_at,
             secret,
             refresh_token: refresh_token.filter(|r| !r.is_empty()),
+            refresh_expires_at: self.refresh_expires_at,
             token_type: self.token_type,
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_cap_round_trips_and_older_files_have_none() {
+        let path = Path::new("oauth/acme.json");
+        let old = br#"{"provider":"acme","access_token":"at","refresh_token":"rt",
+            "token_type":"Bearer","scope":"","expires_at":"2026-01-01T01:00:00Z",
+            "created_at":"2026-01-01T00:00:00Z"}"#;
+        let file = CredentialFile::parse(path, old).unwrap();
+        let mut cred = file
+            .into_credential(path, "acme", Kind::OAuth, None)
+            .unwrap();
+        assert_eq!(cred.refresh_expires_at, None);
+        let unwritten = CredentialFile::from_credential(&cred).to_bytes();
+        assert!(!String::from_utf8_lossy(&unwritten).contains("refresh_expires_at"));
+        let cap = "2026-07-01T00:00:00Z".parse().unwrap();
+        cred.refresh_expires_at = Some(cap);
+        let bytes = CredentialFile::from_credential(&cred).to_bytes();
+        let back = CredentialFile::parse(path, &bytes)
+            .unwrap()
+            .into_credential(path, "acme", Kind::OAuth, None)
+            .unwrap();
+        assert_eq!(back.refresh_expires_at, Some(cap));
     }
 }

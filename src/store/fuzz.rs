@@ -33,7 +33,7 @@ fn any_value() -> impl Strategy<Value = Value> {
     })
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "provider",
     "kind",
     "account",
@@ -45,6 +45,7 @@ const FIELDS: [&str; 11] = [
     "expires_at",
     "created_at",
     "secret_in",
+    "refresh_expires_at",
 ];
 
 /// A credential-shaped object: each field absent, of the right type, or

@@ -128,8 +128,13 @@ impl Entry {
 
     /// The status now: a lane's failure, else what the clock implies.
     pub fn status(&self, now: DateTime<Utc>) -> Status {
-        self.lane_status
-            .unwrap_or_else(|| Status::from_zone(self.zone(now), self.kind, self.row.refreshable))
+        let status = self
+            .lane_status
+            .unwrap_or_else(|| Status::from_zone(self.zone(now), self.kind, self.row.refreshable));
+        if crate::model::grant_ended(self.row.refresh_expires_at, now) {
+            return status.past_grant_cap();
+        }
+        status
     }
 
     pub fn remaining(&self, now: DateTime<Utc>) -> Option<Duration> {

@@ -160,6 +160,7 @@ mod tests {
             expires_at: None,
             secret: Secret::new(format!("secret-{name}")),
             refresh_token: None,
+            refresh_expires_at: None,
             token_type: None,
             source,
         }

@@ -360,6 +360,7 @@ mod tests {
                     expires_at: None,
                     secret: Secret::new("s"),
                     refresh_token: None,
+                    refresh_expires_at: None,
                     token_type: None,
                     source: Source::Store,
                 };

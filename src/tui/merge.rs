@@ -59,6 +59,7 @@ mod tests {
             expires_at: None,
             secret: Secret::new(secret),
             refresh_token: None,
+            refresh_expires_at: None,
             token_type: None,
             source,
         };

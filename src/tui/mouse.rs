@@ -84,6 +84,7 @@ mod tests {
                     secret: Secret::new("s"),
                     refresh_token: None,
                     token_type: None,
+                    refresh_expires_at: None,
                     source: Source::Store,
                 };
                 Entry::new(&cred, now, None, 90, None)

@@ -18,6 +18,10 @@
 //                   registration endpoint) or "refuse" (needs an initial
 //                   access token the client does not have). MCP_DPOP=off
 //                   turns DPoP off (benchmarks against clients without it).
+//   REFRESH_CAP     seconds (issue 14, the grant-cap block below): every
+//                   grant ends that long after its login, successors of a
+//                   rotated refresh token included, and each token response
+//                   says so in `refresh_token_expires_in`, as GitHub Apps do
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
@@ -31,6 +35,28 @@ const slowDownOnce = process.env.SLOW_DOWN_ONCE === '1';
 // Token exchange (issue 12): the grant type name, set only when enabled.
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const tokenExchangeGrants = process.env.TOKEN_EXCHANGE === '1' ? [TOKEN_EXCHANGE] : [];
+
+// ---- REFRESH_CAP (issue 14): begin -----------------------------------------
+// A grant with a hard end. oidc-provider 9.x gives every refresh token the
+// TTL `ttl.RefreshToken` returns; a rotated one inherits what is left of
+// the one it replaces (its default does that for public web clients), so
+// the grant ends at login + REFRESH_CAP whatever the refreshes. The token
+// endpoint's answer then states the issued refresh token's remaining life
+// (a post-middleware edits the body oidc-provider built, before Koa sends it).
+const refreshCap = Number(process.env.REFRESH_CAP || 0);
+const refreshTokenTtl = refreshCap
+  ? (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? refreshCap
+  : 86400;
+const statesRefreshCap = (provider) => {
+  provider.use(async (ctx, next) => {
+    await next();
+    const issued = ctx.oidc?.entities?.RefreshToken;
+    if (ctx.method === 'POST' && ctx.path === '/token' && ctx.body?.refresh_token && issued) {
+      ctx.body.refresh_token_expires_in = issued.remainingTTL;
+    }
+  });
+};
+// ---- REFRESH_CAP (issue 14): end -------------------------------------------
 
 const server = http.createServer();
 await new Promise((resolve) => server.listen(Number(process.env.PORT || 0), '127.0.0.1', resolve));
@@ -117,7 +143,7 @@ const provider = new Provider(issuer, {
     Grant: 86400,
     IdToken: 3600,
     Interaction: 3600,
-    RefreshToken: 86400,
+    RefreshToken: refreshTokenTtl,
     Session: 86400,
   },
   features: {
@@ -129,6 +155,7 @@ const provider = new Provider(issuer, {
   },
 });
 provider.proxy = false;
+if (refreshCap) statesRefreshCap(provider);
 
 if (slowDownOnce) {
   let sent = false;

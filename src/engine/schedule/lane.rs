@@ -19,6 +19,8 @@ pub(in crate::engine) struct Observed {
     pub jitter_seed: f64,
     /// The lane state on disk pauses this very token.
     pub paused_on_disk: bool,
+    /// The grant's hard end, for a credential credtop refreshes.
+    pub cap: Option<DateTime<Utc>>,
 }
 
 impl Observed {
@@ -31,6 +33,7 @@ impl Observed {
             life: cred.lifetime(refresh_at),
             jitter_seed: cred.jitter_seed(),
             paused_on_disk,
+            cap: cred.refresh_expires_at.filter(|_| cred.is_refreshable()),
         }
     }
 }
@@ -49,6 +52,10 @@ pub(in crate::engine) struct Lane {
     pub warned: Zone,
     pub failures: u32,
     pub paused: bool,
+    pub cap: Option<DateTime<Utc>>,
+    /// The warning before `cap` was given (by this engine, or before it in
+    /// the audit trail).
+    pub cap_warned: bool,
 }
 
 impl Lane {
@@ -71,6 +78,7 @@ impl Lane {
                 .copied()
                 .unwrap_or(Zone::Safe),
         };
+        let cap_warned = super::cap::cap_warned(&cred, previous, warned_before);
         Lane {
             provider: cred.provider,
             fingerprint: cred.fingerprint,
@@ -81,27 +89,46 @@ impl Lane {
             warned,
             failures: previous.map_or(0, |p| p.failures),
             paused,
+            cap: cred.cap,
+            cap_warned,
         }
     }
 
     /// The next moment this lane needs the engine: its jittered refresh
     /// point; for one credtop cannot refresh, the next zone to warn about.
+    /// Before its grant's end, the warning about that end comes first.
     pub fn plan(&self, rotation_age_days: i64) -> Option<DateTime<Utc>> {
+        let next = self.plan_zones(rotation_age_days);
+        match (next, self.cap_warning_due()) {
+            (Some(n), Some(w)) => Some(n.min(w)),
+            (n, w) => n.or(w),
+        }
+    }
+
+    fn plan_zones(&self, rotation_age_days: i64) -> Option<DateTime<Utc>> {
         match (self.paused, self.refreshable) {
             // A paused lane's access token still works until it expires;
             // that moment goes on the record, once.
             (true, _) => (self.warned != Zone::Expired)
                 .then_some(self.life.expires_at)
                 .flatten(),
-            (false, true) => self.life.scheduled_refresh(self.jitter_seed),
-            (false, false) => match self.warned {
-                Zone::Safe => self
-                    .life
-                    .refresh_point()
-                    .or_else(|| self.life.rotation_due(rotation_age_days)),
-                Zone::Danger => self.life.expires_at,
-                _ => None,
+            (false, true) => match self.life.scheduled_refresh(self.jitter_seed) {
+                // Due after the grant's end: only its warnings remain.
+                Some(at) if !self.renewable_at(at) => self.plan_unrefreshable(rotation_age_days),
+                at => at,
             },
+            (false, false) => self.plan_unrefreshable(rotation_age_days),
+        }
+    }
+
+    fn plan_unrefreshable(&self, rotation_age_days: i64) -> Option<DateTime<Utc>> {
+        match self.warned {
+            Zone::Safe => self
+                .life
+                .refresh_point()
+                .or_else(|| self.life.rotation_due(rotation_age_days)),
+            Zone::Danger => self.life.expires_at,
+            _ => None,
         }
     }
 
@@ -124,7 +151,9 @@ impl Lane {
         if rank(zone) <= rank(self.warned) {
             return None;
         }
-        let detail = if self.paused {
+        let detail = if let Some(ended) = self.ended_grant(now) {
+            ended
+        } else if self.paused {
             format!(
                 "refresh is paused; log in again: {}",
                 crate::model::relogin_command(&self.provider, name)

@@ -12,6 +12,7 @@
 //! changes. Credentials credtop cannot refresh are warned about once per
 //! zone.
 
+mod cap;
 mod lane;
 #[cfg(test)]
 mod tests;
@@ -22,6 +23,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub(super) use cap::cap_key;
 pub(super) use lane::{Lane, Observed, rank};
 pub(super) use types::{Change, Effect, Input, Policy, Refreshed};
 
@@ -118,8 +120,23 @@ impl Schedule {
                 continue;
             };
             lane.next = None;
-            if !lane.refreshable || lane.paused {
+            if let Some(warning) = lane.cap_warning(&name, now) {
+                lane.cap_warned = true;
+                out.push(warning);
+            }
+            if !lane.renewable_at(now) || lane.paused {
                 self.warn(now, &name, out);
+                continue;
+            }
+            // Woken for the warning alone: the refresh comes later (or
+            // never, for a token without expiry).
+            if lane
+                .life
+                .scheduled_refresh(lane.jitter_seed)
+                .is_none_or(|at| at > now)
+            {
+                let next = lane.plan(self.policy.rotation_age_days);
+                self.reschedule(&name, next);
                 continue;
             }
             self.running.insert(name.clone());

@@ -48,6 +48,7 @@ fn oauth(name: &str, created: i64, ttl: i64) -> Observed {
         life: Lifetime::new(at(created), Some(at(created + ttl)), None),
         jitter_seed: 0.0,
         paused_on_disk: false,
+        cap: None,
     }
 }
 
@@ -563,3 +564,6 @@ fn adds_and_deletes_recount_the_lanes_and_a_deletion_names_what_went() {
     );
     assert!(effects.is_empty(), "{effects:?}");
 }
+
+/// The warning before a grant's end, table by table.
+mod cap;

@@ -96,6 +96,13 @@ pub(in crate::engine) enum Effect {
         zone: Zone,
         detail: String,
     },
+    /// Audit (unless said before) and announce that the grant of `name`
+    /// ends at `cap`.
+    WarnCap {
+        name: String,
+        cap: DateTime<Utc>,
+        detail: String,
+    },
     /// Audit and announce a change made outside this engine.
     Changed {
         name: String,

@@ -45,16 +45,15 @@ pub fn draw(app: &App, frame: &mut Frame) {
                 .iter()
                 .map(|b| Line::from(format!("{:>9}  {}", b.shown, b.help)))
                 .collect();
-            lines.push(Line::raw(""));
             lines.push(Line::raw(
                 "✓ ok  ▲ danger  ✗ expired  ⊘ revoked  ⏸ paused  ↯ retrying",
             ));
             lines.push(Line::styled(
-                "Mouse: a click selects a row, the wheel moves the selection.",
+                "TTL ┃ refresh point (80 %), ╳ the grant's end.",
                 dim(c),
             ));
             lines.push(Line::styled(
-                "TTL ┃ marks the refresh point (80 %). Any key closes.",
+                "Mouse: a click selects a row, the wheel scrolls. Any key closes.",
                 dim(c),
             ));
             boxed(frame, area, "Help", lines, 66);

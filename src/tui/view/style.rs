@@ -83,14 +83,18 @@ pub fn status_span(color: bool, status: Status, paused: bool) -> Span<'static> {
     Span::styled(format!("{sym} {word}"), fg(color, c))
 }
 
+/// Where the grant's end falls on the gauge: a glyph of its own, so that
+/// it reads without colour too.
+pub const CAP_MARK: &str = "╳";
+
 /// The TTL gauge: elapsed life filled in the zone's colour, the refresh
 /// point drawn as `┃` so that "how close to the 80 % mark" reads at a
-/// glance.
+/// glance, and the grant's end as [`CAP_MARK`] when it falls before the
+/// token's own expiry (`cap`, a fraction of the lifetime).
 pub fn gauge(
     color: bool,
     width: usize,
-    elapsed: Option<f64>,
-    refresh_at: f64,
+    (elapsed, refresh_at, cap): (Option<f64>, f64, Option<f64>),
     zone: Zone,
 ) -> Vec<Span<'static>> {
     let Some(elapsed) = elapsed else {
@@ -101,10 +105,14 @@ pub fn gauge(
     }
     let filled = ((elapsed * width as f64).round() as usize).min(width);
     let mark = ((refresh_at * width as f64).round() as usize).min(width - 1);
+    let cap = cap.map(|c| ((c * width as f64).round() as usize).min(width - 1));
     let paint = fg(color, zone_color(zone));
     (0..width)
         .map(|i| {
-            if i == mark {
+            // The grant's end wins a shared cell: it is the harder limit.
+            if Some(i) == cap {
+                Span::styled(CAP_MARK, fg(color, Color::Red).add_modifier(Modifier::BOLD))
+            } else if i == mark {
                 Span::styled("┃", bold())
             } else if i < filled {
                 Span::styled("█", paint)

@@ -180,11 +180,11 @@ fn cell(app: &App, e: &Entry, col: Col, width: usize) -> Cell<'static> {
         }
         Col::Gauge => {
             let life = e.lifetime();
+            let cap = e.row.refresh_expires_at.and_then(|c| life.position(c));
             Cell::from(Line::from(gauge(
                 app.color,
                 width,
-                life.elapsed_fraction(now),
-                life.refresh_at,
+                (life.elapsed_fraction(now), life.refresh_at, cap),
                 e.zone(now),
             )))
         }
