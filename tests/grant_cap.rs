@@ -99,6 +99,15 @@ fn the_stated_grant_end_is_recorded_at_login_and_kept_by_a_rotating_refresh() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("WARNING gh: its grant ends in "), "{text}");
     assert!(text.contains("`credtop login acme --name gh`"), "{text}");
+    // The plain table says it too, under the row.
+    let out = home
+        .credtop()
+        .args(["status", "--no-discover"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let shown = cap.format("grant ends %Y-%m-%d %H:%M:%S (in ").to_string();
+    assert!(text.contains(&shown), "{text}");
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Fai
         let text = serde_json::to_string_pretty(&all).expect("rows serialize");
         println!("{text}");
     } else {
-        print_table(&rows, &errors);
+        print_table(&rows, &errors, chrono::Utc::now());
     }
     if let Some(line) = super::alias::status_line(ctx)
         && !json
@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, json: bool, no_discover: bool) -> Result<ExitCode, Fai
     })
 }
 
-fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
+fn print_table(rows: &[StatusRow], errors: &[ErrorRow], now: chrono::DateTime<chrono::Utc>) {
     if rows.is_empty() && errors.is_empty() {
         println!("No credentials yet. Add a key with `credtop add-key NAME < keyfile`,");
         println!("or describe a provider in providers.toml and run `credtop login PROVIDER`.");
@@ -107,6 +107,9 @@ fn print_table(rows: &[StatusRow], errors: &[ErrorRow]) {
                 .map(|c| format!("; log in again: {c}"))
                 .unwrap_or_default();
             println!("{:name_w$}    from {location}{relogin}", "");
+        }
+        if let Some(end) = r.grant_end_text(now) {
+            println!("{:name_w$}    {end}", "");
         }
         if let Some(note) = &r.note {
             println!("{:name_w$}    note: {note}", "");

@@ -139,6 +139,18 @@ impl StatusRow {
         self
     }
 
+    /// "grant ends 2026-12-05 06:07:22 (in 2d 23h)": the hard end of the
+    /// grant (`refresh_expires_at`), after which only a login helps.
+    pub fn grant_end_text(&self, now: DateTime<Utc>) -> Option<String> {
+        let cap = self.refresh_expires_at?;
+        let verb = if cap > now { "ends" } else { "ended" };
+        Some(format!(
+            "grant {verb} {} ({})",
+            cap.format("%Y-%m-%d %H:%M:%S"),
+            time_left(cap - now)
+        ))
+    }
+
     /// "in 42m 10s", "3h 02m ago", or the age of a key without expiry.
     pub fn expiry_text(&self) -> String {
         match self.remaining_seconds {

@@ -157,7 +157,7 @@ fn fields(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         format!("created {}", r.created_at.format(TIME)),
         format!("expires {expires}"),
     ];
-    lifetime.extend(r.refresh_expires_at.map(|cap| grant_end(cap, now)));
+    lifetime.extend(r.grant_end_text(now));
     let mut lines = Vec::new();
     for (label, values) in [
         (
@@ -188,17 +188,6 @@ fn fields(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         lines.extend(joined("lane", words, width, " "));
     }
     lines
-}
-
-/// "grant ends 2026-12-05 06:07:22 (in 2d 23h)": the hard end of the
-/// grant, after which only a login helps.
-fn grant_end(cap: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
-    let verb = if cap > now { "ends" } else { "ended" };
-    format!(
-        "grant {verb} {} ({})",
-        cap.format(TIME),
-        crate::report::time_left(cap - now)
-    )
 }
 
 fn account(e: &Entry) -> String {
