@@ -120,9 +120,13 @@ impl Schedule {
                 continue;
             };
             lane.next = None;
-            if let Some(warning) = lane.cap_warning(&name, now) {
+            // Past its warning point the grant's warning is settled: said
+            // now, or moot because the grant ended unseen (no engine ran
+            // in its last week). Either way it is never due again, or the
+            // lane would be planned for that past moment and fall silent.
+            if lane.cap_warning_due().is_some_and(|at| at <= now) {
+                out.extend(lane.cap_warning(&name, now));
                 lane.cap_warned = true;
-                out.push(warning);
             }
             if !lane.renewable_at(now) || lane.paused {
                 self.warn(now, &name, out);

@@ -144,3 +144,24 @@ fn past_the_cap_no_refresh_is_tried_and_the_zones_are_warned_about() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_grant_that_ended_while_no_engine_ran_still_gets_its_zone_warnings() {
+    // The engine starts at 600 s: the grant ended at 500 s, its warning
+    // point passed unseen, and no warning is in the trail. The lane must
+    // go on to the danger and expired warnings, not fall silent.
+    let mut s = schedule();
+    let mut effects = s.on(at(600), listed(vec![capped(1000, Some(500))]));
+    for t in [800, 1000, 2000] {
+        effects.extend(s.on(at(t), Input::Tick));
+    }
+    assert!(cap_warnings(&effects).is_empty(), "{effects:?}");
+    assert!(refreshes(&effects).is_empty(), "{effects:?}");
+    assert_eq!(
+        warnings(&effects),
+        [
+            (Event::WarningRaised, Zone::Danger),
+            (Event::TokenExpired, Zone::Expired)
+        ]
+    );
+}
