@@ -1,10 +1,10 @@
 use std::process::ExitCode;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::{Context, Failure};
 use crate::discover::Env;
-use crate::model::{Zone, shown};
+use crate::model::{Zone, grant_ends_soon, shown};
 use crate::report::{StatusRow, collect_rows, discovered_rows, relogin_command, time_left};
 
 /// The monitoring-plugin convention: 0 all safe, 1 a warning, 2 critical.
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, no_discover: bool) -> Result<ExitCode, Failure> {
         worst = worst.max(1);
     }
     for row in &rows {
-        for (level, line) in verdict(row).into_iter().chain(cap_verdict(row)) {
+        for (level, line) in verdict(row).into_iter().chain(cap_verdict(row, now)) {
             println!("{}", shown(&line));
             worst = worst.max(level);
         }
@@ -109,14 +109,16 @@ pub fn verdict(r: &StatusRow) -> Option<(u8, String)> {
 /// A grant that ends within the warning window is a warning of its own
 /// (a refresh cannot help, only a login), beside what its zone says. Past
 /// its end the status says `needs_login`, which [`verdict`] reports.
-pub fn cap_verdict(r: &StatusRow) -> Option<(u8, String)> {
-    let cap = r.refresh_expires_at.filter(|_| r.grant_ends_soon)?;
+pub fn cap_verdict(r: &StatusRow, now: DateTime<Utc>) -> Option<(u8, String)> {
+    let cap = r
+        .refresh_expires_at
+        .filter(|_| grant_ends_soon(r.refresh_expires_at, now))?;
     Some((
         1,
         format!(
             "WARNING {}: its grant ends {} (at {}); log in again before: `{}`",
             r.name,
-            time_left(cap - Utc::now()),
+            time_left(cap - now),
             cap.format("%Y-%m-%d %H:%MZ"),
             relogin_command(&r.provider, &r.name)
         ),
@@ -216,14 +218,14 @@ mod tests {
     fn a_grant_ending_within_the_week_warns_and_a_far_one_does_not() {
         let near = capped(Duration::days(3));
         assert_eq!(verdict(&near), None, "the token itself is safe");
-        let (level, line) = cap_verdict(&near).expect("the cap is reported");
+        let (level, line) = cap_verdict(&near, Utc::now()).expect("the cap is reported");
         assert_eq!(level, 1);
         assert!(line.contains("its grant ends in 2d 23h"), "{line}");
         assert!(line.contains("`credtop login github --name gh`"), "{line}");
-        assert_eq!(cap_verdict(&capped(Duration::days(30))), None);
+        assert_eq!(cap_verdict(&capped(Duration::days(30)), Utc::now()), None);
         // Past the cap: critical (needs_login), told to log in, not refresh.
         let ended = capped(Duration::minutes(-1));
-        assert_eq!(cap_verdict(&ended), None);
+        assert_eq!(cap_verdict(&ended, Utc::now()), None);
         let (level, line) = verdict(&ended).expect("an ended grant is reported");
         assert_eq!(level, 2);
         assert!(

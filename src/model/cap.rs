@@ -36,11 +36,14 @@ pub fn grant_ends_soon(cap: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
 }
 
 impl Status {
-    /// The status of a credential whose grant has ended: it needs a login,
-    /// whatever its access token's clock says, unless the provider already
-    /// said something more precise (revoked, scope).
-    pub fn past_grant_cap(self) -> Status {
+    /// This status under a grant ending at `cap`: once the grant has ended
+    /// the credential needs a login, whatever its access token's clock or
+    /// its lane's last attempt says, unless the provider already said
+    /// something more precise (revoked, scope). The last word on every
+    /// status, wherever one is decided.
+    pub fn under_grant(self, cap: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Status {
         match self {
+            _ if !grant_ended(cap, now) => self,
             Status::Revoked | Status::ScopeInsufficient => self,
             _ => Status::NeedsLogin,
         }
@@ -126,8 +129,10 @@ mod tests {
             Zone::Safe,
             "the zone stays the clock's"
         );
-        assert_eq!(Status::Revoked.past_grant_cap(), Status::Revoked);
-        assert_eq!(Status::Danger.past_grant_cap(), Status::NeedsLogin);
+        let ended = Some(t(1800));
+        assert_eq!(Status::Revoked.under_grant(ended, t(1800)), Status::Revoked);
+        assert_eq!(Status::Danger.under_grant(ended, t(1800)), Status::NeedsLogin);
+        assert_eq!(Status::Danger.under_grant(ended, t(1799)), Status::Danger);
     }
 
     #[test]

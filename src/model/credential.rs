@@ -126,11 +126,8 @@ impl Credential {
 
     pub fn status(&self, now: DateTime<Utc>, refresh_at: Option<f64>) -> Status {
         let renewable = self.is_refreshable() || self.renewed_by_its_tool();
-        let status = Status::from_zone(self.zone(now, refresh_at), self.kind, renewable);
-        if self.grant_ended(now) {
-            return status.past_grant_cap();
-        }
-        status
+        Status::from_zone(self.zone(now, refresh_at), self.kind, renewable)
+            .under_grant(self.refresh_expires_at, now)
     }
 
     /// A seed in [0, 1) for the refresh jitter, stable for one issuance of

@@ -124,9 +124,13 @@ impl Tokens {
                 .map(|t| Secret::new(t.secret().clone()))
                 .filter(|t| !t.is_empty()),
             expires_in: r.expires_in(),
+            // 0 (or a negative number, clamped to 0 on the way in) would
+            // end the grant at the login that just made it: not a lifetime
+            // anyone means, so taken as unstated.
             refresh_expires_in: r
                 .extra_fields()
                 .refresh_token_expires_in
+                .filter(|secs| *secs > 0)
                 .map(std::time::Duration::from_secs),
             scopes: r
                 .scopes()
@@ -334,6 +338,14 @@ mod tests {
             Source::Store,
         );
         assert_eq!(none.refresh_expires_at, None);
+        let zero = github_app(Some("ghr_x"), Some(0)).into_credential(
+            "gh",
+            "github",
+            &[],
+            None,
+            Source::Store,
+        );
+        assert_eq!(zero.refresh_expires_at, None, "0 is no lifetime");
     }
 
     #[test]

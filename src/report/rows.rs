@@ -64,9 +64,6 @@ pub struct StatusRow {
     /// ("no provider 'google' configured"), known before any attempt.
     #[serde(skip)]
     pub cannot_refresh: Option<String>,
-    /// The grant ends within the warning window ([`crate::model::CAP_WARNING_DAYS`]).
-    #[serde(skip)]
-    pub grant_ends_soon: bool,
 }
 
 impl StatusRow {
@@ -124,7 +121,6 @@ impl StatusRow {
             refresh_at,
             lane: None,
             cannot_refresh: None,
-            grant_ends_soon: crate::model::grant_ends_soon(c.refresh_expires_at, now),
         }
     }
 
@@ -235,14 +231,12 @@ fn own_row(
         .flatten()
         .filter(|l| l.status_for(c).is_some());
     if let Some(status) = row.lane.as_ref().and_then(|l| l.status_for(c)) {
-        row.status = status;
+        row.status = status.under_grant(c.refresh_expires_at, now);
     }
     if c.is_refreshable() && providers.get(&c.provider).is_none() {
         row.cannot_refresh = Some(format!("no provider '{}' configured", c.provider));
     }
     if let Some(cap) = c.refresh_expires_at.filter(|_| c.grant_ended(now)) {
-        // Whatever the last attempt said, the grant is over.
-        row.status = row.status.past_grant_cap();
         row.cannot_refresh = Some(format!(
             "grant ended {}; log in again",
             cap.format("%Y-%m-%d %H:%MZ")

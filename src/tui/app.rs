@@ -128,13 +128,9 @@ impl Entry {
 
     /// The status now: a lane's failure, else what the clock implies.
     pub fn status(&self, now: DateTime<Utc>) -> Status {
-        let status = self
-            .lane_status
-            .unwrap_or_else(|| Status::from_zone(self.zone(now), self.kind, self.row.refreshable));
-        if crate::model::grant_ended(self.row.refresh_expires_at, now) {
-            return status.past_grant_cap();
-        }
-        status
+        self.lane_status
+            .unwrap_or_else(|| Status::from_zone(self.zone(now), self.kind, self.row.refreshable))
+            .under_grant(self.row.refresh_expires_at, now)
     }
 
     pub fn remaining(&self, now: DateTime<Utc>) -> Option<Duration> {
