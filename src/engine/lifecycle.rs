@@ -300,6 +300,49 @@ impl Lifecycle {
         .await
     }
 
+    /// In fleet mode, `name` as another host left it, when that is in its
+    /// safe zone: refreshed elsewhere already.
+    fn fresh_in_the_fleet(&self, name: &str) -> Option<Credential> {
+        self.store.fleet()?;
+        let cred = self.store.load(name).ok()?;
+        let refresh_at = self.providers.refresh_at(&cred.provider);
+        matches!(cred.zone(Utc::now(), refresh_at), Zone::Safe).then_some(cred)
+    }
+
+    /// Why a refresh on the way (`token`, the engine) must not replay
+    /// `cred`'s refresh token, when it must not: its lane is paused on this
+    /// very token (revoked, expired grant), or its grant's cap has passed.
+    /// Either way the token is dead by the provider's own word; replaying
+    /// it for every call helps nobody and can look like an attack. Only an
+    /// explicit refresh (the operator's `r`, `credtop refresh NAME`) tries
+    /// again, in case the pause or the cap was wrong.
+    fn not_on_the_way(&self, name: &str, cred: &Credential) -> Option<LifecycleError> {
+        let (kind, message) = if let Some(state) = lane::load(&self.home, name)
+            .filter(|s| s.paused && s.fingerprint == cred.secret.fingerprint())
+        {
+            (
+                state.kind,
+                format!("refreshing {name} is paused: {}", state.message),
+            )
+        } else {
+            let cap = cred
+                .refresh_expires_at
+                .filter(|_| cred.grant_ended(Utc::now()))?;
+            (
+                FailureKind::CredentialExpired,
+                format!(
+                    "the grant of {name} ended at {}; it needs a login",
+                    cap.format("%Y-%m-%d %H:%M:%SZ")
+                ),
+            )
+        };
+        Some(
+            OAuthError::new(kind, message)
+                .with_hint(&relogin(cred))
+                .into(),
+        )
+    }
+
     async fn refresh_unless(
         &self,
         name: &str,
@@ -317,31 +360,22 @@ impl Lifecycle {
         // lock all the same.
         if mode == RefreshMode::IfNeeded
             && rejected.is_none()
-            && self.store.fleet().is_some()
-            && let Ok(cred) = self.store.load(name)
-            && matches!(
-                cred.zone(Utc::now(), self.providers.refresh_at(&cred.provider)),
-                Zone::Safe
-            )
+            && let Some(cred) = self.fresh_in_the_fleet(name)
         {
             return Ok(RefreshOutcome::AlreadyFresh(cred));
         }
-        let (lock, cred) = match self.lock_and_load(name, wait).await {
-            Ok(found) => found,
-            Err(e) => {
-                // A fleet whose cluster is gone is a failed refresh, said
-                // and audited like any other (the engine backs off).
-                if e.kind() == FailureKind::StoreUnavailable {
-                    self.audit.record(
-                        self.record(Event::RefreshFailed, Outcome::Failed)
-                            .named(name)
-                            .kind(e.kind())
-                            .detail(e.to_string()),
-                    );
-                }
-                return Err(e);
+        let (lock, cred) = self.lock_and_load(name, wait).await.inspect_err(|e| {
+            // A fleet whose cluster is gone is a failed refresh, said
+            // and audited like any other (the engine backs off).
+            if e.kind() == FailureKind::StoreUnavailable {
+                self.audit.record(
+                    self.record(Event::RefreshFailed, Outcome::Failed)
+                        .named(name)
+                        .kind(e.kind())
+                        .detail(e.to_string()),
+                );
             }
-        };
+        })?;
         let refresh_at = self.providers.refresh_at(&cred.provider);
         let still_good = match rejected {
             Some(fp) => cred.secret.fingerprint() != *fp,
@@ -350,39 +384,10 @@ impl Lifecycle {
         if mode == RefreshMode::IfNeeded && still_good {
             return Ok(RefreshOutcome::AlreadyFresh(cred));
         }
-        // A paused lane (revoked, expired grant) is not retried on the way:
-        // replaying a dead refresh token for every `credtop token` call
-        // helps nobody and can look like an attack to the provider. Only
-        // an explicit refresh (the operator's `r`, `credtop refresh NAME`)
-        // tries again.
         if mode == RefreshMode::IfNeeded
-            && let Some(state) = lane::load(&self.home, name)
-                .filter(|s| s.paused && s.fingerprint == cred.secret.fingerprint())
+            && let Some(refusal) = self.not_on_the_way(name, &cred)
         {
-            return Err(OAuthError::new(
-                state.kind,
-                format!("refreshing {name} is paused: {}", state.message),
-            )
-            .with_hint(&relogin(&cred))
-            .into());
-        }
-        // Past the grant's cap the refresh token is dead by the provider's
-        // own word: replaying it would only fail (and look like an attack).
-        // An explicit refresh still tries, in case the cap was an estimate.
-        if mode == RefreshMode::IfNeeded
-            && let Some(cap) = cred
-                .refresh_expires_at
-                .filter(|_| cred.grant_ended(Utc::now()))
-        {
-            return Err(OAuthError::new(
-                FailureKind::CredentialExpired,
-                format!(
-                    "the grant of {name} ended at {}; it needs a login",
-                    cap.format("%Y-%m-%d %H:%M:%SZ")
-                ),
-            )
-            .with_hint(&relogin(&cred))
-            .into());
+            return Err(refusal);
         }
         let Some(refresh_token) = cred
             .refresh_token

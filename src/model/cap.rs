@@ -131,7 +131,10 @@ mod tests {
         );
         let ended = Some(t(1800));
         assert_eq!(Status::Revoked.under_grant(ended, t(1800)), Status::Revoked);
-        assert_eq!(Status::Danger.under_grant(ended, t(1800)), Status::NeedsLogin);
+        assert_eq!(
+            Status::Danger.under_grant(ended, t(1800)),
+            Status::NeedsLogin
+        );
         assert_eq!(Status::Danger.under_grant(ended, t(1799)), Status::Danger);
     }
 
