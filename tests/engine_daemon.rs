@@ -2,6 +2,7 @@
 //! authorization server with short-lived access tokens.
 
 use crate::support;
+use crate::support::wait_for;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -41,14 +42,6 @@ fn stop(mut child: Child) -> String {
 unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
-}
-
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn ts(v: &serde_json::Value, field: &str) -> DateTime<Utc> {

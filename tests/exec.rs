@@ -4,12 +4,13 @@
 //! (with the parent alive) once it ends.
 
 use crate::support;
+use crate::support::wait_for;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use credtop::model::Secret;
 use support::Home;
@@ -26,14 +27,6 @@ fn logged_in(server: &AuthServer) -> Home {
     let home = Home::new();
     authserver::login(&home, server, "acme");
     home
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// `credtop exec` started in the background (assert_cmd cannot).
@@ -55,7 +48,7 @@ fn spawn_exec(home: &Home, work: &Path, args: &[&str]) -> Child {
 
 fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
     let mut status = None;
-    wait_for("credtop exec to exit", || {
+    wait_for("credtop exec to exit", Duration::from_secs(30), || {
         status = child.try_wait().unwrap();
         status.is_some()
     });
@@ -67,7 +60,7 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
 const WAITING_CMD: &str = r#"printf %s "$CREDTOP_TOKEN" > token.out; env > env.out; i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; exit 7"#;
 
 fn read_when_written(path: &Path) -> String {
-    wait_for("CMD to write its token", || {
+    wait_for("CMD to write its token", Duration::from_secs(30), || {
         std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
     });
     std::fs::read_to_string(path).unwrap()

@@ -4,6 +4,7 @@
 //! across all hosts, and tokens that keep coming while the leader dies.
 
 use crate::support;
+use crate::support::wait_for;
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
@@ -292,14 +293,6 @@ fn a_lane_paused_on_one_host_is_paused_on_all_and_history_is_shared() {
                     .is_none()
         );
         assert!(!home.path().join("history").join("acme.jsonl").exists());
-    }
-}
-
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 

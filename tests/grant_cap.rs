@@ -3,6 +3,7 @@
 //! and says so in `refresh_token_expires_in`, as GitHub Apps do.
 
 use crate::support;
+use crate::support::wait_for;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,24 +11,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use support::Home;
-use support::authserver::{self, AuthServer, audit_events, browser, stored_tokens};
-
-/// Logs `name` in through provider `acme`, whose table gets `extra`.
-fn login(home: &Home, server: &AuthServer, name: &str, extra: &str) {
-    let toml = format!("{}{extra}", server.provider_toml("acme"));
-    home.write_private("providers.toml", &toml);
-    let out = home
-        .credtop()
-        .env("BROWSER", browser())
-        .args(["login", "acme", "--name", name, "--timeout", "60"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "login failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use support::authserver::{
+    self, AuthServer, audit_events, browser, login_with as login, stored_tokens,
+};
 
 fn status(home: &Home, name: &str) -> Value {
     let out = home.credtop().args(["status", "--json"]).output().unwrap();
@@ -57,14 +43,6 @@ fn assert_near(what: &str, got: DateTime<Utc>, from: DateTime<Utc>, to: DateTime
         got >= from - slack && got <= to + slack,
         "{what}: {got} not within {from}..{to}"
     );
-}
-
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

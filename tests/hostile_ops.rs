@@ -5,6 +5,7 @@
 //! files and names).
 
 use crate::support;
+use crate::support::wait_for;
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Child, Command, Output, Stdio};
@@ -44,14 +45,6 @@ fn danger_home(stub: &Stub, fault: &str) -> Home {
 fn break_audit(home: &Home) {
     let _ = std::fs::remove_file(home.path().join("audit.jsonl"));
     std::fs::create_dir(home.path().join("audit.jsonl")).unwrap();
-}
-
-fn wait_for(what: &str, limit: StdDuration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(StdDuration::from_millis(100));
-    }
 }
 
 fn daemon(home: &Home) -> Child {

@@ -3,9 +3,10 @@
 //! outside credtop is. And the dashboard's lane count follows the engine.
 
 use crate::support;
+use crate::support::wait_for;
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::Home;
 use support::authserver::audit_events;
@@ -21,14 +22,6 @@ fn daemon(home: &Home) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn changed(home: &Home) -> Vec<String> {

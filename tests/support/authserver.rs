@@ -157,7 +157,14 @@ pub fn stored_tokens(home: &Path, name: &str) -> (String, String) {
 
 /// Logs `name` in through provider `acme` of `server` with the test browser.
 pub fn login(home: &super::Home, server: &AuthServer, name: &str) {
-    home.write_private("providers.toml", &server.provider_toml("acme"));
+    login_with(home, server, name, "");
+}
+
+/// [`login`], with `extra` appended to provider `acme`'s table (say,
+/// `session_cap = "7d"`).
+pub fn login_with(home: &super::Home, server: &AuthServer, name: &str, extra: &str) {
+    let toml = format!("{}{extra}", server.provider_toml("acme"));
+    home.write_private("providers.toml", &toml);
     let out = home
         .credtop()
         .env("BROWSER", browser())

@@ -157,3 +157,16 @@ pub fn test_name(module_path: &str, name: &str) -> String {
         None => name.to_string(),
     }
 }
+
+/// Polls `done` every 100 ms until it holds, failing the test after
+/// `limit`: every wait in the suite is bounded in time.
+pub fn wait_for(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
