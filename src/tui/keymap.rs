@@ -46,17 +46,33 @@ fn on_filter_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-fn move_selection(app: &mut App, action: Action) {
-    let last = app.visible_len().saturating_sub(1);
-    app.selected = match action {
-        Action::Down => (app.selected + 1).min(last),
-        Action::Up => app.selected.saturating_sub(1),
+/// Where a movement key takes a position `at` among `len` rows.
+fn moved(at: usize, len: usize, action: Action) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Down => (at + 1).min(last),
+        Action::Up => at.saturating_sub(1),
         Action::First => 0,
         Action::Last => last,
-        Action::PageDown => (app.selected + 10).min(last),
-        Action::PageUp => app.selected.saturating_sub(10),
-        _ => app.selected,
-    };
+        Action::PageDown => (at + 10).min(last),
+        Action::PageUp => at.saturating_sub(10),
+        _ => at,
+    }
+}
+
+/// The table's selection, moved by keys and the wheel alike.
+pub(super) fn move_selection(app: &mut App, action: Action) {
+    app.selected = moved(app.selected, app.visible_len(), action);
+}
+
+/// The audit view's selected record, moved by keys and the wheel alike.
+pub(super) fn move_audit(app: &mut App, action: Action) {
+    app.audit.scroll = moved(app.audit.scroll, app.audit.visible().len(), action);
+}
+
+fn is_movement(action: Action) -> bool {
+    use Action::*;
+    matches!(action, Down | Up | First | Last | PageDown | PageUp)
 }
 
 fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
@@ -89,7 +105,12 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
         Action::Audit => {
             app.mode = Mode::Audit;
             app.audit.scroll = 0;
-            return Some(Task::LoadAudit);
+            // Read once; after that only what was appended meanwhile.
+            return Some(if app.audit.loaded {
+                Task::FollowAudit
+            } else {
+                Task::LoadAudit
+            });
         }
         Action::Timeline => return super::timeline_keys::open(app),
         Action::Login => return start_login(app, false),
@@ -309,15 +330,12 @@ fn on_audit_key(app: &mut App, key: KeyEvent) -> Option<Task> {
         app.audit.scroll = 0;
         return None;
     }
-    let last = app.audit.visible().len().saturating_sub(1);
-    let scroll = &mut app.audit.scroll;
+    // The table's movement keys move the audit view's selection too.
+    if let Some(action) = bindings::action(key.code).filter(|a| is_movement(*a)) {
+        move_audit(app, action);
+        return None;
+    }
     match key.code {
-        KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(last),
-        KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
-        KeyCode::Char('G') | KeyCode::End => *scroll = last,
-        KeyCode::PageDown => *scroll = (*scroll + 10).min(last),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
         KeyCode::Char('/') => app.audit.editing = true,
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Char('q') => app.quit = true,

@@ -132,12 +132,7 @@ impl Mark {
 
     /// "refresh_failed ✗ failed (credential_expired)".
     pub fn describe(&self) -> String {
-        let outcome = match self.outcome {
-            Outcome::Ok => "✓ ok",
-            Outcome::Failed => "✗ failed",
-            Outcome::Skipped => "- skipped",
-            Outcome::Info => "· info",
-        };
+        let outcome = super::audit_feed::outcome_label(self.outcome);
         let why = self
             .failure
             .map(|k| k.as_str().to_string())

@@ -8,11 +8,16 @@ use super::audit_feed::AUDIT_KEPT;
 use super::msg::Task;
 
 /// `t` from the table: the timeline, over the records the audit view
-/// holds (read again, since the trail grew while the table was shown).
+/// holds. The trail is read once; after that the follower reads only what
+/// was appended while the table was shown.
 pub(super) fn open(app: &mut App) -> Option<Task> {
     app.mode = Mode::Timeline;
+    if !app.audit.loaded {
+        // The load lays the timeline out when it arrives.
+        return Some(Task::LoadAudit);
+    }
     rebuild(app);
-    Some(Task::LoadAudit)
+    Some(Task::FollowAudit)
 }
 
 /// Lays the timeline out again from the audit records and the clock.
@@ -54,17 +59,11 @@ fn open_picked(app: &mut App) {
     let Some(picked) = app.timeline.picked() else {
         return;
     };
-    let find = |app: &App| {
-        (0..app.visible_len()).find(|&i| {
-            app.visible_entry(i)
-                .is_some_and(|e| e.name() == picked.name)
-        })
-    };
-    let mut found = find(app);
+    let mut found = app.visible_index_of(&picked.name);
     if found.is_none() && !app.filter.value().is_empty() {
         app.filter.reset();
         app.derive();
-        found = find(app);
+        found = app.visible_index_of(&picked.name);
     }
     let Some(i) = found else {
         app.notice = Some(Notice {
@@ -209,6 +208,31 @@ mod tests {
         // Back at the table, nothing is followed.
         update(&mut app, key(KeyCode::Esc));
         assert!(update(&mut app, Msg::Tick(later)).is_none());
+    }
+
+    #[test]
+    fn the_trail_is_read_once_and_the_timeline_laid_out_only_while_shown() {
+        let mut app = app();
+        update(&mut app, key(KeyCode::Esc));
+        let task = update(&mut app, key(KeyCode::Char('a')));
+        assert!(matches!(task, Some(Task::FollowAudit)), "{task:?}");
+        // Records arriving for the audit view alone leave the timeline be.
+        let mut r = AuditRecord::new(Event::Revoke, Actor::Cli, Outcome::Ok);
+        r.ts = app.now;
+        r.credential = Some("gamma".into());
+        let read = AuditRead {
+            records: vec![r],
+            unreadable_lines: 0,
+        };
+        update(&mut app, Msg::AuditAppended(read));
+        assert_eq!(app.timeline.lanes.len(), 2);
+        // Opening the timeline lays it out and follows from where it was.
+        update(&mut app, key(KeyCode::Char('a')));
+        let task = update(&mut app, key(KeyCode::Char('t')));
+        assert!(matches!(task, Some(Task::FollowAudit)), "{task:?}");
+        assert_eq!(app.timeline.lanes.len(), 3);
+        let task = update(&mut app, key(KeyCode::Char('r')));
+        assert!(matches!(task, Some(Task::LoadAudit)), "r reads it afresh");
     }
 
     #[test]
