@@ -23,6 +23,7 @@ pub(super) fn open(app: &mut App) -> Option<Task> {
 /// Lays the timeline out again from the audit records and the clock.
 pub(super) fn rebuild(app: &mut App) {
     app.timeline.rebuild(&app.audit.records, app.now);
+    count(app);
     // The views hold the newest AUDIT_KEPT records: when older ones were
     // left out and the window reaches back past them, the title says so.
     let start = app.now - app.timeline.window.duration();
@@ -30,6 +31,14 @@ pub(super) fn rebuild(app: &mut App) {
         .then(|| app.audit.records.iter().map(|r| r.ts).min())
         .flatten()
         .filter(|oldest| *oldest > start);
+}
+
+/// The density strip's counts, for the plot as wide as the frame last
+/// told makes it: after the lanes, the clock or the frame changed.
+pub(super) fn count(app: &mut App) {
+    let columns = super::view::timeline_columns(app);
+    let pane = &mut app.timeline;
+    pane.density = super::timeline::density(&pane.lanes, app.now, pane.window, columns);
 }
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Task> {
@@ -273,6 +282,66 @@ mod tests {
         }
         update(&mut app, key(KeyCode::Enter));
         assert_eq!(app.selected_entry().unwrap().name(), "alpha");
+    }
+
+    #[test]
+    fn a_click_on_the_top_lane_leaves_the_lanes_where_they_are() {
+        use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+        let mut app = app();
+        update(
+            &mut app,
+            Msg::Resize(ratatui::layout::Rect::new(0, 0, 80, 24)),
+        );
+        // 25 lanes, the newest mark (the cursor) on the last one.
+        let records = (0..25)
+            .map(|i| {
+                let mut r = AuditRecord::new(Event::SecretRead, Actor::Cli, Outcome::Info);
+                r.ts = app.now - Duration::seconds(100 - i);
+                r.credential = Some(format!("lane-{i:02}"));
+                r
+            })
+            .collect();
+        let read = AuditRead {
+            records,
+            unreadable_lines: 0,
+        };
+        update(&mut app, Msg::AuditLoaded(read));
+        assert_eq!(app.timeline.cursor, Some((24, 0)));
+        // Counted in update, for the plot's 68 columns (78 inside the
+        // border, 10 for the names).
+        assert_eq!(app.timeline.density.len(), 68);
+        assert_eq!(app.timeline.density.iter().sum::<u64>(), 25);
+        // 15 lanes fit (rows 3..=17): lanes 10..=24.
+        assert_eq!(app.timeline.top, 10);
+        let click = |app: &mut App, row| {
+            let kind = MouseEventKind::Down(MouseButton::Left);
+            let (column, modifiers) = (40, KeyModifiers::NONE);
+            update(
+                app,
+                Msg::Mouse(MouseEvent {
+                    kind,
+                    column,
+                    row,
+                    modifiers,
+                }),
+            );
+            app.timeline.cursor.map(|(l, _)| l)
+        };
+        assert_eq!(click(&mut app, 3), Some(10));
+        assert_eq!(app.timeline.top, 10, "the lanes did not move");
+        assert_eq!(
+            click(&mut app, 3),
+            Some(10),
+            "the same lane under the pointer"
+        );
+        assert_eq!(click(&mut app, 4), Some(11));
+        // Moving up past the top scrolls by one lane.
+        update(&mut app, key(KeyCode::Char('k')));
+        update(&mut app, key(KeyCode::Char('k')));
+        assert_eq!(
+            (app.timeline.cursor.map(|c| c.0), app.timeline.top),
+            (Some(9), 9)
+        );
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
     if let Some(top) = super::view::table_top(app) {
         app.table_top = top;
     }
+    // The timeline's lanes scroll the same way.
+    if let Some(top) = super::view::timeline_top(app) {
+        app.timeline.top = top;
+    }
     task
 }
 
@@ -36,6 +40,9 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
         Msg::Key(_) => None,
         Msg::Resize(frame) => {
             app.frame = frame;
+            if app.mode == Mode::Timeline {
+                super::timeline_keys::count(app);
+            }
             None
         }
         Msg::Mouse(event) => super::mouse::on_mouse(app, event),
