@@ -264,22 +264,12 @@ const AUDIT_HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
-/// In the timeline, the keys that work there.
-const TIMELINE_HINTS: &[(&str, &str)] = &[
-    ("h/l", "time"),
-    ("j/k", "lane"),
-    ("w", "window"),
-    ("⏎", "detail"),
-    ("r", "reload"),
-    ("t", "back"),
-    ("?", "help"),
-    ("q", "quit"),
-];
-
 fn hint_line(app: &App, width: u16) -> Line<'static> {
     let hints: Vec<(&str, &str)> = match app.mode {
         Mode::Audit => AUDIT_HINTS.to_vec(),
-        Mode::Timeline => TIMELINE_HINTS.to_vec(),
+        Mode::Timeline => crate::tui::bindings::hints_in(crate::tui::bindings::TIMELINE, width)
+            .map(|h| (h.key, h.word))
+            .collect(),
         Mode::Table => crate::tui::bindings::hints(width)
             .map(|h| (h.key, h.word))
             .collect(),
