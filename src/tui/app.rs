@@ -381,6 +381,12 @@ impl App {
         self.visible_rows.get(i).and_then(|&r| self.entries.get(r))
     }
 
+    /// Where the credential `name` is among the visible rows, if the
+    /// filter lets it through.
+    pub fn visible_index_of(&self, name: &str) -> Option<usize> {
+        (0..self.visible_len()).find(|&i| self.visible_entry(i).is_some_and(|e| e.name() == name))
+    }
+
     pub fn selected_entry(&self) -> Option<&Entry> {
         self.visible_entry(self.selected)
     }

@@ -7,7 +7,7 @@
 use std::sync::Mutex;
 
 use super::msg::Msg;
-use crate::audit::{AuditLog, AuditRead, AuditRecord, Follower};
+use crate::audit::{AuditLog, AuditRead, AuditRecord, Follower, Outcome};
 
 /// How many audit records the views hold (the newest ones).
 pub const AUDIT_KEPT: usize = 5_000;
@@ -58,6 +58,16 @@ impl AuditFeed {
                 text: format!("cannot follow the audit trail: {e}"),
             }),
         }
+    }
+}
+
+/// A record's outcome as both views write it: a symbol, then a word.
+pub fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Ok => "✓ ok",
+        Outcome::Failed => "✗ failed",
+        Outcome::Skipped => "- skip",
+        Outcome::Info => "· info",
     }
 }
 

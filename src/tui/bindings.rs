@@ -1,10 +1,10 @@
-//! The one table of keys: the key map dispatches on it, the help overlay
-//! lists it, the hint line picks from it, and a test holds the README's
-//! table of keys to it.
+//! The tables of keys, one per view: the key map dispatches on them, the
+//! help overlay lists the table's, the hint line picks from them, and a
+//! test holds the README's table of keys to the table's.
 
 use crossterm::event::KeyCode;
 
-/// What a key does on the table of credentials.
+/// What a key does on the table of credentials (or in the timeline).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Down,
@@ -26,6 +26,14 @@ pub enum Action {
     Timeline,
     Help,
     Quit,
+    /// The timeline's own: the previous / next mark on the lane,
+    Earlier,
+    Later,
+    /// the window (15 m, 1 h, 24 h),
+    Window,
+    /// the audit trail read afresh, and back to the table.
+    Reload,
+    Back,
 }
 
 /// One line of the help: its keys, how help and hint line show them.
@@ -151,9 +159,77 @@ pub const TABLE: &[Binding] = &[
     },
 ];
 
+/// The timeline's keys (`t` from the table). j/k move across lanes, as
+/// they move across rows on the table.
+pub const TIMELINE: &[Binding] = &[
+    Binding {
+        keys: &[
+            (Char('h'), Earlier),
+            (Char('l'), Later),
+            (KeyCode::Left, Earlier),
+            (KeyCode::Right, Later),
+        ],
+        shown: "h l ← →",
+        help: "the previous / next event on the lane",
+        hint: hint("h/l", "time", true),
+    },
+    Binding {
+        keys: &[
+            (Char('j'), Down),
+            (Char('k'), Up),
+            (KeyCode::Down, Down),
+            (KeyCode::Up, Up),
+        ],
+        shown: "j k ↓ ↑",
+        help: "the lane below / above, at the event nearest in time",
+        hint: hint("j/k", "lane", true),
+    },
+    Binding {
+        keys: &[(Char('w'), Window)],
+        shown: "w",
+        help: "window: 15 m, 1 h, 24 h",
+        hint: hint("w", "window", true),
+    },
+    Binding {
+        keys: &[(KeyCode::Enter, Detail)],
+        shown: "Enter",
+        help: "the event's credential in the detail pane",
+        hint: hint("⏎", "detail", true),
+    },
+    Binding {
+        keys: &[(Char('r'), Reload)],
+        shown: "r",
+        help: "read the audit trail again",
+        hint: hint("r", "reload", true),
+    },
+    Binding {
+        keys: &[(Char('t'), Back), (KeyCode::Esc, Back)],
+        shown: "t Esc",
+        help: "back to the table",
+        hint: hint("t", "back", true),
+    },
+    Binding {
+        keys: &[(Char('?'), Help)],
+        shown: "?",
+        help: "help",
+        hint: hint("?", "help", true),
+    },
+    Binding {
+        keys: &[(Char('q'), Quit)],
+        shown: "q Ctrl-C",
+        help: "quit",
+        hint: hint("q", "quit", true),
+    },
+];
+
 /// The action of `code` on the table, if it has one.
 pub fn action(code: KeyCode) -> Option<Action> {
-    TABLE
+    action_in(TABLE, code)
+}
+
+/// The action of `code` in the view whose keys are `table`.
+pub fn action_in(table: &[Binding], code: KeyCode) -> Option<Action> {
+    table
         .iter()
         .flat_map(|b| b.keys)
         .find(|(k, _)| *k == code)
@@ -162,7 +238,12 @@ pub fn action(code: KeyCode) -> Option<Action> {
 
 /// The hint line's keys for the table at `width` columns.
 pub fn hints(width: u16) -> impl Iterator<Item = &'static Hint> {
-    TABLE
+    hints_in(TABLE, width)
+}
+
+/// The hint line's keys of the view whose keys are `table`.
+pub fn hints_in(table: &'static [Binding], width: u16) -> impl Iterator<Item = &'static Hint> {
+    table
         .iter()
         .filter_map(|b| b.hint.as_ref())
         // Below 100 columns only the essential ones, and moving goes
@@ -221,11 +302,16 @@ mod tests {
 
     #[test]
     fn every_key_does_one_thing() {
-        let mut seen = BTreeSet::new();
-        for (key, _) in TABLE.iter().flat_map(|b| b.keys) {
-            assert!(seen.insert(readme_name(*key)), "{key:?} bound twice");
+        for table in [TABLE, TIMELINE] {
+            let mut seen = BTreeSet::new();
+            for (key, _) in table.iter().flat_map(|b| b.keys) {
+                assert!(seen.insert(readme_name(*key)), "{key:?} bound twice");
+            }
         }
         assert_eq!(action(Char('x')), Some(Revoke));
         assert_eq!(action(Char('z')), None);
+        assert_eq!(action(Char('w')), None);
+        assert_eq!(action_in(TIMELINE, Char('w')), Some(Window));
+        assert_eq!(action_in(TIMELINE, KeyCode::Esc), Some(Back));
     }
 }

@@ -46,17 +46,33 @@ fn on_filter_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-fn move_selection(app: &mut App, action: Action) {
-    let last = app.visible_len().saturating_sub(1);
-    app.selected = match action {
-        Action::Down => (app.selected + 1).min(last),
-        Action::Up => app.selected.saturating_sub(1),
+/// Where a movement key takes a position `at` among `len` rows.
+fn moved(at: usize, len: usize, action: Action) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Down => (at + 1).min(last),
+        Action::Up => at.saturating_sub(1),
         Action::First => 0,
         Action::Last => last,
-        Action::PageDown => (app.selected + 10).min(last),
-        Action::PageUp => app.selected.saturating_sub(10),
-        _ => app.selected,
-    };
+        Action::PageDown => (at + 10).min(last),
+        Action::PageUp => at.saturating_sub(10),
+        _ => at,
+    }
+}
+
+/// The table's selection, moved by keys and the wheel alike.
+pub(super) fn move_selection(app: &mut App, action: Action) {
+    app.selected = moved(app.selected, app.visible_len(), action);
+}
+
+/// The audit view's selected record, moved by keys and the wheel alike.
+pub(super) fn move_audit(app: &mut App, action: Action) {
+    app.audit.scroll = moved(app.audit.scroll, app.audit.visible().len(), action);
+}
+
+fn is_movement(action: Action) -> bool {
+    use Action::*;
+    matches!(action, Down | Up | First | Last | PageDown | PageUp)
 }
 
 fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
@@ -89,7 +105,12 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
         Action::Audit => {
             app.mode = Mode::Audit;
             app.audit.scroll = 0;
-            return Some(Task::LoadAudit);
+            // Read once; after that only what was appended meanwhile.
+            return Some(if app.audit.loaded {
+                Task::FollowAudit
+            } else {
+                Task::LoadAudit
+            });
         }
         Action::Timeline => return super::timeline_keys::open(app),
         Action::Login => return start_login(app, false),
@@ -102,6 +123,8 @@ fn on_table_key(app: &mut App, key: KeyEvent) -> Option<Task> {
             }
         }
         Action::Logout => confirm_logout(app),
+        // The timeline's own actions have no key on the table.
+        Action::Earlier | Action::Later | Action::Window | Action::Reload | Action::Back => {}
     }
     None
 }
@@ -309,15 +332,12 @@ fn on_audit_key(app: &mut App, key: KeyEvent) -> Option<Task> {
         app.audit.scroll = 0;
         return None;
     }
-    let last = app.audit.visible().len().saturating_sub(1);
-    let scroll = &mut app.audit.scroll;
+    // The table's movement keys move the audit view's selection too.
+    if let Some(action) = bindings::action(key.code).filter(|a| is_movement(*a)) {
+        move_audit(app, action);
+        return None;
+    }
     match key.code {
-        KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(last),
-        KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
-        KeyCode::Char('G') | KeyCode::End => *scroll = last,
-        KeyCode::PageDown => *scroll = (*scroll + 10).min(last),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
         KeyCode::Char('/') => app.audit.editing = true,
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Char('q') => app.quit = true,
@@ -333,125 +353,5 @@ fn on_audit_key(app: &mut App, key: KeyEvent) -> Option<Task> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{Credential, Source};
-    use crate::tui::{Msg, update};
-    use chrono::{TimeZone, Utc};
-    use crossterm::event::KeyEvent;
-
-    fn key(c: char) -> Msg {
-        Msg::Key(KeyEvent::from(KeyCode::Char(c)))
-    }
-
-    fn app_with(names: &[&str]) -> App {
-        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
-        let mut app = App::new(now, "/tmp/h".into(), false);
-        let entries = names
-            .iter()
-            .map(|n| {
-                let cred = Credential {
-                    name: n.to_string(),
-                    kind: Kind::ApiKey,
-                    provider: format!("{n}-inc"),
-                    account: None,
-                    scopes: vec![],
-                    created_at: now,
-                    expires_at: None,
-                    secret: Secret::new("s"),
-                    refresh_token: None,
-                    refresh_expires_at: None,
-                    token_type: None,
-                    source: Source::Store,
-                };
-                super::super::Entry::new(&cred, now, None, 90, None)
-            })
-            .collect();
-        update(
-            &mut app,
-            Msg::Loaded {
-                entries,
-                problems: vec![],
-                dependents: Default::default(),
-            },
-        );
-        app
-    }
-
-    #[test]
-    fn selection_stays_inside_the_rows() {
-        let mut app = app_with(&["a", "b", "c"]);
-        for _ in 0..5 {
-            update(&mut app, key('j'));
-        }
-        assert_eq!(app.selected, 2);
-        update(&mut app, key('g'));
-        assert_eq!(app.selected, 0);
-        update(&mut app, key('k'));
-        assert_eq!(app.selected, 0);
-        update(&mut app, key('G'));
-        assert_eq!(app.selected, 2);
-    }
-
-    #[test]
-    fn filter_narrows_and_escape_clears_it() {
-        let mut app = app_with(&["alpha", "beta", "gamma"]);
-        update(&mut app, key('/'));
-        for c in "bet".chars() {
-            update(&mut app, key(c));
-        }
-        assert_eq!(app.visible().len(), 1);
-        update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Esc)));
-        assert_eq!(app.visible().len(), 3);
-        assert!(!app.filter_editing);
-    }
-
-    #[test]
-    fn revoke_waits_for_yes() {
-        let mut app = app_with(&["alpha"]);
-        assert!(update(&mut app, key('x')).is_none());
-        assert!(matches!(app.overlay, Some(Overlay::ConfirmRevoke { .. })));
-        assert!(update(&mut app, key('n')).is_none());
-        assert!(app.overlay.is_none());
-        update(&mut app, key('x'));
-        let cmd = update(&mut app, key('y'));
-        assert!(matches!(cmd, Some(Task::Revoke { ref name }) if name == "alpha"));
-    }
-
-    #[test]
-    fn keys_typed_into_a_dialog_do_not_quit() {
-        let mut app = app_with(&["alpha"]);
-        update(&mut app, key('R'));
-        update(&mut app, key('q'));
-        assert!(!app.quit);
-        let cmd = update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
-        assert!(matches!(cmd, Some(Task::RotateKey { .. })));
-        update(&mut app, key('q'));
-        assert!(app.quit);
-    }
-
-    #[test]
-    fn a_key_typed_for_rotation_never_shows_in_debug_output() {
-        let mut app = app_with(&["alpha"]);
-        update(&mut app, key('R'));
-        for c in "sk-canary-42".chars() {
-            update(&mut app, key(c));
-        }
-        let shown = format!("{:?}", app.overlay);
-        assert!(!shown.contains("sk-canary"), "{shown}");
-        assert!(shown.contains("12 characters, hidden"), "{shown}");
-        let cmd = update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
-        assert!(!format!("{cmd:?}").contains("sk-canary"));
-    }
-
-    #[test]
-    fn ctrl_c_quits_from_anywhere() {
-        let mut app = app_with(&["alpha"]);
-        update(&mut app, key('/'));
-        update(
-            &mut app,
-            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-        );
-        assert!(app.quit);
-    }
-}
+#[path = "keymap_tests.rs"]
+mod tests;

@@ -7,6 +7,8 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use super::app::{App, Mode};
+use super::bindings::Action;
+use super::keymap;
 use super::msg::Task;
 
 /// Whether the runtime passes `event` on as a message at all.
@@ -41,18 +43,13 @@ pub(super) fn on_mouse(app: &mut App, event: MouseEvent) -> Option<Task> {
     None
 }
 
-/// One wheel notch: one row (or lane) down or up, inside the rows.
+/// One wheel notch: one row (or lane) down or up, inside the rows, as
+/// the keys move it.
 fn scroll(app: &mut App, down: bool) {
-    let step = |at: usize, len: usize| {
-        if down {
-            (at + 1).min(len.saturating_sub(1))
-        } else {
-            at.saturating_sub(1)
-        }
-    };
+    let action = if down { Action::Down } else { Action::Up };
     match app.mode {
-        Mode::Table => app.selected = step(app.selected, app.visible_len()),
-        Mode::Audit => app.audit.scroll = step(app.audit.scroll, app.audit.visible().len()),
+        Mode::Table => keymap::move_selection(app, action),
+        Mode::Audit => keymap::move_audit(app, action),
         Mode::Timeline => app.timeline.change_lane(down),
     }
 }

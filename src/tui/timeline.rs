@@ -132,12 +132,7 @@ impl Mark {
 
     /// "refresh_failed ✗ failed (credential_expired)".
     pub fn describe(&self) -> String {
-        let outcome = match self.outcome {
-            Outcome::Ok => "✓ ok",
-            Outcome::Failed => "✗ failed",
-            Outcome::Skipped => "- skipped",
-            Outcome::Info => "· info",
-        };
+        let outcome = super::audit_feed::outcome_label(self.outcome);
         let why = self
             .failure
             .map(|k| k.as_str().to_string())
@@ -179,6 +174,18 @@ pub struct TimelinePane {
     /// When the records held start inside the window (the views keep the
     /// newest few thousand): the time from which on the window is whole.
     pub whole_since: Option<DateTime<Utc>>,
+    /// The first lane shown (kept by `update`, as the table's first row),
+    /// so that a click does not move the lanes under the pointer.
+    pub top: usize,
+    /// What drawing would otherwise derive per frame, laid out in `update`:
+    /// the longest lane name in characters,
+    pub name_chars: usize,
+    /// each lane's marks in the order they are drawn (least important
+    /// first, so that a failure is never hidden under a refresh),
+    pub draw_order: Vec<Vec<usize>>,
+    /// and how many marks of all lanes fall into each column of the plot
+    /// as wide as the frame last told makes it.
+    pub density: Vec<u64>,
 }
 
 impl TimelinePane {
@@ -216,6 +223,13 @@ impl TimelinePane {
             .selected()
             .map(|(l, m)| (l.name.clone(), m.at, m.event));
         self.lanes = lanes(records, now, self.window);
+        self.name_chars = self
+            .lanes
+            .iter()
+            .map(|l| l.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        self.draw_order = self.lanes.iter().map(draw_order).collect();
         self.cursor = focus
             .and_then(|(name, at, event)| {
                 let l = self.lanes.iter().position(|l| l.name == name)?;
@@ -309,6 +323,13 @@ pub fn density(lanes: &[Lane], now: DateTime<Utc>, window: Window, columns: u16)
         }
     }
     counts
+}
+
+/// A lane's marks by importance, least first (ties oldest first).
+fn draw_order(lane: &Lane) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..lane.marks.len()).collect();
+    order.sort_by_key(|&i| lane.marks[i].kind);
+    order
 }
 
 fn newest(lanes: &[Lane]) -> Option<(usize, usize)> {

@@ -1,23 +1,30 @@
 //! Keys in the timeline view: h/l across time, j/k across lanes, `w` the
 //! window, Enter opens the selected mark's credential in the detail pane.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{App, Mode, Notice, Overlay};
 use super::audit_feed::AUDIT_KEPT;
+use super::bindings::{self, Action};
 use super::msg::Task;
 
 /// `t` from the table: the timeline, over the records the audit view
-/// holds (read again, since the trail grew while the table was shown).
+/// holds. The trail is read once; after that the follower reads only what
+/// was appended while the table was shown.
 pub(super) fn open(app: &mut App) -> Option<Task> {
     app.mode = Mode::Timeline;
+    if !app.audit.loaded {
+        // The load lays the timeline out when it arrives.
+        return Some(Task::LoadAudit);
+    }
     rebuild(app);
-    Some(Task::LoadAudit)
+    Some(Task::FollowAudit)
 }
 
 /// Lays the timeline out again from the audit records and the clock.
 pub(super) fn rebuild(app: &mut App) {
     app.timeline.rebuild(&app.audit.records, app.now);
+    count(app);
     // The views hold the newest AUDIT_KEPT records: when older ones were
     // left out and the window reaches back past them, the title says so.
     let start = app.now - app.timeline.window.duration();
@@ -27,22 +34,32 @@ pub(super) fn rebuild(app: &mut App) {
         .filter(|oldest| *oldest > start);
 }
 
-pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Task> {
+/// The density strip's counts, for the plot as wide as the frame last
+/// told makes it: after the lanes, the clock or the frame changed.
+pub(super) fn count(app: &mut App) {
+    let columns = super::view::timeline_columns(app);
     let pane = &mut app.timeline;
-    match key.code {
-        KeyCode::Char('h') | KeyCode::Left => pane.step(false),
-        KeyCode::Char('l') | KeyCode::Right => pane.step(true),
-        KeyCode::Char('j') | KeyCode::Down => pane.change_lane(true),
-        KeyCode::Char('k') | KeyCode::Up => pane.change_lane(false),
-        KeyCode::Char('w') => {
+    pane.density = super::timeline::density(&pane.lanes, app.now, pane.window, columns);
+}
+
+/// The timeline's keys, as [`bindings::TIMELINE`] binds them.
+pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Option<Task> {
+    let action = bindings::action_in(bindings::TIMELINE, key.code)?;
+    let pane = &mut app.timeline;
+    match action {
+        Action::Earlier => pane.step(false),
+        Action::Later => pane.step(true),
+        Action::Down => pane.change_lane(true),
+        Action::Up => pane.change_lane(false),
+        Action::Window => {
             pane.window = pane.window.next();
             rebuild(app);
         }
-        KeyCode::Enter => open_picked(app),
-        KeyCode::Char('r') => return Some(Task::LoadAudit),
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
-        KeyCode::Char('q') => app.quit = true,
-        KeyCode::Esc | KeyCode::Char('t') => app.mode = Mode::Table,
+        Action::Detail => open_picked(app),
+        Action::Reload => return Some(Task::LoadAudit),
+        Action::Help => app.overlay = Some(Overlay::Help),
+        Action::Quit => app.quit = true,
+        Action::Back => app.mode = Mode::Table,
         _ => {}
     }
     None
@@ -54,17 +71,11 @@ fn open_picked(app: &mut App) {
     let Some(picked) = app.timeline.picked() else {
         return;
     };
-    let find = |app: &App| {
-        (0..app.visible_len()).find(|&i| {
-            app.visible_entry(i)
-                .is_some_and(|e| e.name() == picked.name)
-        })
-    };
-    let mut found = find(app);
+    let mut found = app.visible_index_of(&picked.name);
     if found.is_none() && !app.filter.value().is_empty() {
         app.filter.reset();
         app.derive();
-        found = find(app);
+        found = app.visible_index_of(&picked.name);
     }
     let Some(i) = found else {
         app.notice = Some(Notice {
@@ -83,217 +94,5 @@ fn open_picked(app: &mut App) {
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::{Duration, TimeZone, Utc};
-    use crossterm::event::KeyEvent;
-
-    use super::*;
-    use crate::audit::{Actor, AuditRead, AuditRecord, Event, Outcome};
-    use crate::model::{Credential, Kind, Secret, Source};
-    use crate::tui::timeline::Window;
-    use crate::tui::{Entry, Msg, update};
-
-    fn key(code: KeyCode) -> Msg {
-        Msg::Key(KeyEvent::from(code))
-    }
-
-    fn app() -> App {
-        let now = Utc.with_ymd_and_hms(2026, 12, 2, 6, 0, 0).unwrap();
-        let mut app = App::new(now, "/tmp/h".into(), false);
-        let entries = ["alpha", "beta", "gamma"]
-            .iter()
-            .map(|n| {
-                let cred = Credential {
-                    name: n.to_string(),
-                    kind: Kind::ApiKey,
-                    provider: "p".into(),
-                    account: None,
-                    scopes: vec![],
-                    created_at: now,
-                    expires_at: None,
-                    secret: Secret::new("s"),
-                    refresh_token: None,
-                    token_type: None,
-                    refresh_expires_at: None,
-                    source: Source::Store,
-                };
-                Entry::new(&cred, now, None, 90, None)
-            })
-            .collect();
-        update(
-            &mut app,
-            Msg::Loaded {
-                entries,
-                problems: vec![],
-                dependents: Default::default(),
-            },
-        );
-        let rec = |mins: i64, name: &str, event, outcome| {
-            let mut r = AuditRecord::new(event, Actor::Daemon, outcome);
-            r.ts = now - Duration::minutes(mins);
-            r.credential = Some(name.into());
-            r
-        };
-        let task = update(&mut app, key(KeyCode::Char('t')));
-        assert!(matches!(task, Some(Task::LoadAudit)));
-        update(
-            &mut app,
-            Msg::AuditLoaded(AuditRead {
-                records: vec![
-                    rec(40, "gamma", Event::Revoke, Outcome::Ok),
-                    rec(9, "beta", Event::RefreshFailed, Outcome::Failed),
-                    rec(5, "beta", Event::RefreshSucceeded, Outcome::Ok),
-                    rec(2, "alpha", Event::RefreshSucceeded, Outcome::Ok),
-                ],
-                unreadable_lines: 0,
-            }),
-        );
-        app
-    }
-
-    #[test]
-    fn enter_selects_the_marks_credential_and_opens_its_detail_at_that_time() {
-        let mut app = app();
-        assert_eq!(app.mode, Mode::Timeline);
-        assert_eq!(app.timeline.lanes.len(), 2, "gamma's revoke is 40 m ago");
-        // Newest: alpha's refresh; down to beta, nearest in time; back one.
-        update(&mut app, key(KeyCode::Char('j')));
-        update(&mut app, key(KeyCode::Char('h')));
-        update(&mut app, key(KeyCode::Enter));
-        assert_eq!(app.mode, Mode::Table);
-        assert!(app.show_detail);
-        assert_eq!(app.selected_entry().unwrap().name(), "beta");
-        let picked = app.picked.as_ref().expect("a mark was picked");
-        assert_eq!(picked.mark.event, Event::RefreshFailed);
-        assert!(picked.before.is_empty());
-        // Esc closes the detail pane and forgets the mark.
-        update(&mut app, key(KeyCode::Esc));
-        assert!(app.picked.is_none());
-    }
-
-    #[test]
-    fn w_cycles_the_window_and_takes_older_records_in() {
-        let mut app = app();
-        update(&mut app, key(KeyCode::Char('w')));
-        assert_eq!(app.timeline.window, Window::Hour);
-        assert_eq!(app.timeline.lanes.len(), 3);
-        update(&mut app, key(KeyCode::Char('w')));
-        update(&mut app, key(KeyCode::Char('w')));
-        assert_eq!(app.timeline.window, Window::Minutes15);
-        update(&mut app, key(KeyCode::Esc));
-        assert_eq!(app.mode, Mode::Table);
-    }
-
-    #[test]
-    fn the_open_timeline_follows_the_trail_on_the_tick() {
-        let mut app = app();
-        let later = app.now + Duration::seconds(1);
-        assert!(matches!(
-            update(&mut app, Msg::Tick(later)),
-            Some(Task::FollowAudit)
-        ));
-        let mut r = AuditRecord::new(Event::Revoke, Actor::Cli, Outcome::Ok);
-        r.ts = later;
-        r.credential = Some("gamma".into());
-        update(
-            &mut app,
-            Msg::AuditAppended(AuditRead {
-                records: vec![r],
-                unreadable_lines: 0,
-            }),
-        );
-        assert_eq!(app.audit.records[0].event, Event::Revoke, "newest first");
-        assert_eq!(app.audit.records.len(), 5);
-        let lanes: Vec<&str> = app.timeline.lanes.iter().map(|l| l.name.as_str()).collect();
-        assert_eq!(lanes, ["alpha", "beta", "gamma"]);
-        // Back at the table, nothing is followed.
-        update(&mut app, key(KeyCode::Esc));
-        assert!(update(&mut app, Msg::Tick(later)).is_none());
-    }
-
-    #[test]
-    fn a_click_on_a_lane_selects_the_mark_nearest_the_pointer() {
-        use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-        let mut app = app();
-        update(
-            &mut app,
-            Msg::Resize(ratatui::layout::Rect::new(0, 0, 80, 24)),
-        );
-        let click = |app: &mut App, column, row| {
-            let kind = MouseEventKind::Down(MouseButton::Left);
-            let modifiers = KeyModifiers::NONE;
-            update(
-                app,
-                Msg::Mouse(MouseEvent {
-                    kind,
-                    column,
-                    row,
-                    modifiers,
-                }),
-            );
-        };
-        // Inside the border (row 1) and under the density strip (row 2):
-        // alpha's lane on row 3, beta's on row 4. The plot starts after
-        // the names (9 columns) at column 10 and is 69 columns wide: beta's
-        // failure 9 minutes ago is in its column 27, its refresh in 46.
-        click(&mut app, 36, 4);
-        assert_eq!(app.timeline.cursor, Some((1, 0)));
-        click(&mut app, 60, 4);
-        assert_eq!(app.timeline.cursor, Some((1, 1)));
-        click(&mut app, 12, 3);
-        assert_eq!(app.timeline.cursor, Some((0, 0)), "alpha's only mark");
-        // The names, the strip and the space below the lanes take no click.
-        for (x, y) in [(5, 4), (40, 2), (40, 6), (40, 22)] {
-            click(&mut app, x, y);
-            assert_eq!(app.timeline.cursor, Some((0, 0)), "({x}, {y})");
-        }
-        update(&mut app, key(KeyCode::Enter));
-        assert_eq!(app.selected_entry().unwrap().name(), "alpha");
-    }
-
-    #[test]
-    fn a_window_longer_than_the_records_held_says_from_when_it_is_whole() {
-        let mut app = app();
-        let now = app.now;
-        let records = (0..AUDIT_KEPT as i64)
-            .rev()
-            .map(|s| {
-                let mut r = AuditRecord::new(Event::SecretRead, Actor::Cli, Outcome::Info);
-                r.ts = now - Duration::seconds(s + 1);
-                r.credential = Some("alpha".into());
-                r
-            })
-            .collect();
-        update(
-            &mut app,
-            Msg::AuditLoaded(AuditRead {
-                records,
-                unreadable_lines: 0,
-            }),
-        );
-        // 5,000 seconds of records cover 15 m and 1 h, not 24 h.
-        assert_eq!(app.timeline.whole_since, None);
-        update(&mut app, key(KeyCode::Char('w')));
-        assert_eq!(app.timeline.whole_since, None);
-        update(&mut app, key(KeyCode::Char('w')));
-        let oldest = now - Duration::seconds(AUDIT_KEPT as i64);
-        assert_eq!(app.timeline.whole_since, Some(oldest));
-        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 12)).unwrap();
-        term.draw(|f| crate::tui::view(&app, f)).unwrap();
-        let screen = term.backend().to_string();
-        assert!(
-            screen.contains("last 24 h (records from 04:36 on)"),
-            "{screen}"
-        );
-    }
-
-    #[test]
-    fn enter_clears_a_filter_that_hides_the_credential() {
-        let mut app = app();
-        app.filter = "gamma".into();
-        app.derive();
-        update(&mut app, key(KeyCode::Enter));
-        assert_eq!(app.selected_entry().unwrap().name(), "alpha");
-        assert!(app.filter.value().is_empty());
-    }
-}
+#[path = "timeline_keys_tests.rs"]
+mod tests;

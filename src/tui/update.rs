@@ -15,6 +15,10 @@ pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
     if let Some(top) = super::view::table_top(app) {
         app.table_top = top;
     }
+    // The timeline's lanes scroll the same way.
+    if let Some(top) = super::view::timeline_top(app) {
+        app.timeline.top = top;
+    }
     task
 }
 
@@ -36,6 +40,9 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
         Msg::Key(_) => None,
         Msg::Resize(frame) => {
             app.frame = frame;
+            if app.mode == Mode::Timeline {
+                super::timeline_keys::count(app);
+            }
             None
         }
         Msg::Mouse(event) => super::mouse::on_mouse(app, event),
@@ -107,7 +114,7 @@ fn apply(app: &mut App, msg: Msg) -> Option<Task> {
             app.audit.unreadable_lines = read.unreadable_lines;
             app.audit.loaded = true;
             clamp_audit_scroll(app);
-            super::timeline_keys::rebuild(app);
+            rebuild_shown_timeline(app);
             None
         }
         Msg::AuditAppended(read) => {
@@ -230,10 +237,7 @@ fn rows_changed(app: &mut App, keep: Option<&str>) {
 /// Keeps the same credential selected if it is still there, and the
 /// selection inside the rows.
 pub(super) fn reselect(app: &mut App, keep: Option<&str>) {
-    let found = keep.and_then(|k| {
-        (0..app.visible_len()).find(|&i| app.visible_entry(i).is_some_and(|e| e.name() == k))
-    });
-    if let Some(i) = found {
+    if let Some(i) = keep.and_then(|k| app.visible_index_of(k)) {
         app.selected = i;
     }
     app.selected = app.selected.min(app.visible_len().saturating_sub(1));
@@ -253,7 +257,15 @@ fn appended(app: &mut App, read: AuditRead) {
         app.audit.scroll += app.audit.visible().len().saturating_sub(before);
     }
     clamp_audit_scroll(app);
-    super::timeline_keys::rebuild(app);
+    rebuild_shown_timeline(app);
+}
+
+/// The timeline is laid out only while it is shown (and when it opens):
+/// records arriving for the audit view alone leave it be.
+fn rebuild_shown_timeline(app: &mut App) {
+    if app.mode == Mode::Timeline {
+        super::timeline_keys::rebuild(app);
+    }
 }
 
 fn clamp_audit_scroll(app: &mut App) {

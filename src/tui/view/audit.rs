@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 use super::style::{bold, dim, fg};
 use crate::audit::{AuditRecord, Outcome};
 use crate::tui::app::App;
+use crate::tui::audit_feed::outcome_label;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let c = app.color;
@@ -66,11 +67,12 @@ fn row(r: &AuditRecord, wide: bool, c: bool) -> Row<'static> {
     } else {
         r.ts.format("%m-%d %H:%M:%S")
     };
-    let (outcome, color) = match r.outcome {
-        Outcome::Ok => ("✓ ok", Color::Green),
-        Outcome::Failed => ("✗ failed", Color::Red),
-        Outcome::Skipped => ("- skip", Color::DarkGray),
-        Outcome::Info => ("· info", Color::Blue),
+    let outcome = outcome_label(r.outcome);
+    let color = match r.outcome {
+        Outcome::Ok => Color::Green,
+        Outcome::Failed => Color::Red,
+        Outcome::Skipped => Color::DarkGray,
+        Outcome::Info => Color::Blue,
     };
     let mut detail = Vec::new();
     if let Some(k) = r.kind {

@@ -126,6 +126,28 @@ pub(crate) fn timeline_mark_at(app: &App, x: u16, y: u16) -> Option<(usize, usiz
     timeline::mark_at(app, body, x, y)
 }
 
+/// Where the timeline's lanes are drawn in the terminal's area as last
+/// told, when the timeline is on screen.
+fn timeline_plot(app: &App) -> Option<Rect> {
+    if app.mode != Mode::Timeline || app.frame.is_empty() {
+        return None;
+    }
+    let [_, body, _, _] = frame_layout(app.frame);
+    Some(timeline::plot(&app.timeline, body))
+}
+
+/// How many columns the timeline's plot (and density strip) has, for
+/// `update` to count marks into; 0 when the timeline is not on screen.
+pub(crate) fn timeline_columns(app: &App) -> u16 {
+    timeline_plot(app).map_or(0, |r| r.width)
+}
+
+/// The first lane the timeline will show, for `update` to keep.
+pub(crate) fn timeline_top(app: &App) -> Option<usize> {
+    let plot = timeline_plot(app)?;
+    Some(timeline::first_lane(&app.timeline, plot.height))
+}
+
 /// The first row the table will show, for `update` to keep.
 pub(crate) fn table_top(app: &App) -> Option<usize> {
     Some(table::window(app, table_area(app)?).0)
@@ -242,22 +264,12 @@ const AUDIT_HINTS: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
-/// In the timeline, the keys that work there.
-const TIMELINE_HINTS: &[(&str, &str)] = &[
-    ("h/l", "time"),
-    ("j/k", "lane"),
-    ("w", "window"),
-    ("⏎", "detail"),
-    ("r", "reload"),
-    ("t", "back"),
-    ("?", "help"),
-    ("q", "quit"),
-];
-
 fn hint_line(app: &App, width: u16) -> Line<'static> {
     let hints: Vec<(&str, &str)> = match app.mode {
         Mode::Audit => AUDIT_HINTS.to_vec(),
-        Mode::Timeline => TIMELINE_HINTS.to_vec(),
+        Mode::Timeline => crate::tui::bindings::hints_in(crate::tui::bindings::TIMELINE, width)
+            .map(|h| (h.key, h.word))
+            .collect(),
         Mode::Table => crate::tui::bindings::hints(width)
             .map(|h| (h.key, h.word))
             .collect(),

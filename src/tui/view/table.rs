@@ -72,13 +72,19 @@ fn columns(
 /// selection in view, and leaves no empty rows below when it can.
 pub fn window(app: &App, area: Rect) -> (usize, usize) {
     let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let len = app.visible_len();
-    let start = app
-        .table_top
-        .min(len.saturating_sub(height))
-        .max(app.selected.saturating_sub(height - 1))
-        .min(app.selected.min(len));
+    let start = first_shown(app.table_top, app.selected, app.visible_len(), height);
     (start, height)
+}
+
+/// The first of `len` rows shown `height` at a time, when `top` was the
+/// first shown last time and `selected` must be in view: as little
+/// scrolling as keeps it there, no empty rows below when it can. The
+/// timeline's lanes scroll by the same rule.
+pub fn first_shown(top: usize, selected: usize, len: usize, height: usize) -> usize {
+    let height = height.max(1);
+    top.min(len.saturating_sub(height))
+        .max(selected.saturating_sub(height - 1))
+        .min(selected.min(len))
 }
 
 /// The visible row drawn at cell (`x`, `y`) of a table drawn in `area`:

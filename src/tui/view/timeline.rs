@@ -5,6 +5,8 @@
 //! axis, the selected mark in words and a legend below. Every mark is a
 //! symbol of its own: colour is a second channel only.
 
+use std::borrow::Cow;
+
 use chrono::Duration;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,12 +72,20 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let name_w = names.width;
     let (c, now, window) = (app.color, app.now, pane.window);
     frame.render_widget(Paragraph::new(Line::styled("  events", dim(c))), strip_name);
-    let counts = density(&pane.lanes, now, window, strip_plot.width);
+    // Counted in update for the frame it was told of; a frame of another
+    // size (a test drawing at several) is counted here.
+    let counts = if pane.density.len() == usize::from(strip_plot.width) {
+        Cow::Borrowed(&pane.density)
+    } else {
+        Cow::Owned(density(&pane.lanes, now, window, strip_plot.width))
+    };
     frame.render_widget(
-        Sparkline::default().data(&counts).style(fg(c, Color::Cyan)),
+        Sparkline::default()
+            .data(counts.as_slice())
+            .style(fg(c, Color::Cyan)),
         strip_plot,
     );
-    let start = first_lane(pane, usize::from(plot.height));
+    let start = first_lane(pane, plot.height);
     let shown = &pane.lanes[start..(start + usize::from(plot.height)).min(pane.lanes.len())];
     frame.render_widget(
         Paragraph::new(name_lines(pane, shown, start, name_w)),
@@ -114,14 +124,7 @@ fn parts(pane: &TimelinePane, inner: Rect) -> Parts {
         Constraint::Min(0),
     ])
     .areas(inner);
-    let name_w = pane
-        .lanes
-        .iter()
-        .map(|l| l.name.chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(6, NAME_MAX) as u16
-        + 3;
+    let name_w = pane.name_chars.clamp(6, NAME_MAX) as u16 + 3;
     let split = |r: Rect| -> [Rect; 2] {
         Layout::horizontal([Constraint::Length(name_w), Constraint::Min(1)]).areas(r)
     };
@@ -139,6 +142,11 @@ fn parts(pane: &TimelinePane, inner: Rect) -> Parts {
     }
 }
 
+/// Where the lanes are plotted in a timeline drawn in `area`.
+pub fn plot(pane: &TimelinePane, area: Rect) -> Rect {
+    parts(pane, Block::bordered().inner(area)).plot
+}
+
 /// The mark (lane, mark) drawn nearest to cell (`x`, `y`) of a timeline
 /// drawn in `area`: on the lane under the pointer, the mark whose column
 /// is closest to the pointer's.
@@ -147,11 +155,11 @@ pub fn mark_at(app: &App, area: Rect, x: u16, y: u16) -> Option<(usize, usize)> 
     if !app.audit.loaded || pane.lanes.is_empty() {
         return None;
     }
-    let plot = parts(pane, Block::bordered().inner(area)).plot;
+    let plot = plot(pane, area);
     if !plot.contains(ratatui::layout::Position { x, y }) {
         return None;
     }
-    let lane = first_lane(pane, usize::from(plot.height)) + usize::from(y - plot.y);
+    let lane = first_lane(pane, plot.height) + usize::from(y - plot.y);
     let pointer = i32::from(x - plot.x);
     let (mark, _) = pane
         .lanes
@@ -164,11 +172,12 @@ pub fn mark_at(app: &App, area: Rect, x: u16, y: u16) -> Option<(usize, usize)> 
     Some((lane, mark))
 }
 
-/// The first lane shown: the selected lane stays in view, at the bottom
-/// when moving down (as the table scrolls).
-fn first_lane(pane: &TimelinePane, height: usize) -> usize {
+/// The first lane shown in `height` rows: from the one `update` kept, as
+/// little scrolling as keeps the selected lane in view (as the table
+/// scrolls).
+pub fn first_lane(pane: &TimelinePane, height: u16) -> usize {
     let selected = pane.cursor.map_or(0, |(l, _)| l);
-    selected.saturating_sub(height.max(1) - 1)
+    super::table::first_shown(pane.top, selected, pane.lanes.len(), usize::from(height))
 }
 
 fn name_lines(pane: &TimelinePane, shown: &[Lane], start: usize, width: u16) -> Vec<Line<'static>> {
@@ -206,9 +215,12 @@ fn draw_lanes(app: &App, frame: &mut Frame, area: Rect, shown: &[Lane], start: u
                     y,
                     Span::styled("─".repeat(usize::from(area.width)), dim(c)),
                 );
-                let mut marks: Vec<_> = lane.marks.iter().enumerate().collect();
-                marks.sort_by_key(|(_, m)| m.kind);
-                for (j, m) in marks {
+                let order = pane
+                    .draw_order
+                    .get(start + i)
+                    .map_or(&[][..], Vec::as_slice);
+                for &j in order {
+                    let m = &lane.marks[j];
                     let Some(x) = column(m.at, now, pane.window, area.width) else {
                         continue;
                     };
