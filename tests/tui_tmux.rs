@@ -11,7 +11,7 @@ use std::process::Command;
 use chrono::Utc;
 use credtop::model::{Credential, Kind, Secret, Source};
 use credtop::store::Store;
-use support::tmux::{assert_left_alternate_screen, start, tmux_for, tmux_missing};
+use support::tmux::{assert_left_alternate_screen, mouse_reported, start, tmux_for, tmux_missing};
 
 /// Four credentials that need nothing from the engine: keys, and OAuth
 /// tokens without refresh tokens in their safe zone.
@@ -63,6 +63,7 @@ fn sigterm_quits_and_restores_the_terminal() {
     let tmux = tmux_for("term");
     start(&tmux, &home, &[]);
     tmux.wait_for("the table", |s| s.contains("Credentials (4)"));
+    assert!(mouse_reported(&tmux), "the dashboard takes the mouse");
     // The pane runs `sh -c 'credtop …; echo …'`: credtop is the shell's child.
     let shell = tmux.cmd(&["display-message", "-p", "-t", "main", "#{pane_pid}"]);
     let shell = String::from_utf8_lossy(&shell.stdout).trim().to_string();
@@ -76,6 +77,10 @@ fn sigterm_quits_and_restores_the_terminal() {
     assert!(killed.success());
     tmux.wait_for("the shell after SIGTERM", |s| s.contains("EXITED-0"));
     assert_left_alternate_screen(&tmux);
+    assert!(
+        !mouse_reported(&tmux),
+        "the mouse is still reported after SIGTERM"
+    );
 }
 
 /// A panic inside the dashboard (provoked by a debug-build-only key) still
@@ -101,6 +106,7 @@ fn a_panic_restores_the_terminal_and_shows_its_message() {
         &[("CREDTOP_DEBUG_PANIC_KEY", "P"), ("RUST_BACKTRACE", "0")],
     );
     tmux.wait_for("the table", |s| s.contains("Credentials (4)"));
+    assert!(mouse_reported(&tmux), "the dashboard takes the mouse");
     tmux.keys(&["P"]);
     let screen = tmux.wait_for("the shell after the panic", |s| s.contains("EXITED-101"));
     assert!(screen.contains("deliberate panic"), "{screen}");
@@ -109,6 +115,10 @@ fn a_panic_restores_the_terminal_and_shows_its_message() {
         "the dashboard is still drawn:\n{screen}"
     );
     assert_left_alternate_screen(&tmux);
+    assert!(
+        !mouse_reported(&tmux),
+        "the mouse is still reported after a panic"
+    );
     // Raw mode is off too: the shell's line discipline echoes typed text.
     tmux.keys(&["-l", "echoed-after-panic"]);
     tmux.wait_for("echo of typed text", |s| s.contains("echoed-after-panic"));

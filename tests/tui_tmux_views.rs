@@ -168,33 +168,3 @@ fn a_click_selects_a_row_the_wheel_moves_and_quitting_releases_the_mouse() {
     );
     assert_left_alternate_screen(&tmux);
 }
-
-#[test]
-fn a_panic_releases_the_mouse_too() {
-    if tmux_missing() {
-        eprintln!("SKIPPED: tmux is not installed (CI installs it: scripts/test-deps.sh)");
-        return;
-    }
-    if !cfg!(debug_assertions) {
-        eprintln!("SKIPPED: the panic key exists in debug builds only");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("home");
-    prepare_home(&home);
-    let tmux = tmux_for("mouse-panic");
-    start(
-        &tmux,
-        &home,
-        &[("CREDTOP_DEBUG_PANIC_KEY", "P"), ("RUST_BACKTRACE", "0")],
-    );
-    tmux.wait_for("the table", |s| s.contains("Credentials (3)"));
-    assert!(mouse_reported(&tmux));
-    tmux.keys(&["P"]);
-    tmux.wait_for("the shell after the panic", |s| s.contains("EXITED-101"));
-    assert!(
-        !mouse_reported(&tmux),
-        "the mouse is still reported after a panic"
-    );
-    assert_left_alternate_screen(&tmux);
-}
