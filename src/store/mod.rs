@@ -22,6 +22,7 @@ mod file;
 mod fuzz;
 mod home;
 mod keyring;
+mod listing;
 mod lock;
 pub mod project;
 mod remote;
@@ -41,7 +42,8 @@ pub use home::{create_file_0600, default_home, ensure_private_dir, resolve_home}
 pub use lock::CredentialLock;
 pub use remote::{
     BridgeFailureNote, RemoteServer, bridge_ended, bridge_started, bridges_connected,
-    forget_remote, last_bridge_failure, load_remote, note_bridge_failure, save_remote,
+    forget_remote, last_bridge_failure, load_remote, note_bridge_failure, remote_names,
+    save_remote,
 };
 pub use secure::{
     CREDENTIAL_CAP, open_append_0600, open_private, open_rw_0600, read_private, read_private_capped,
@@ -214,27 +216,7 @@ impl Store {
             listing.credentials.sort_by(|a, b| a.name.cmp(&b.name));
             return listing;
         }
-        for dir in ["oauth", "keys"] {
-            let dir = self.home.join(dir);
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(e) => e,
-                Err(e) => {
-                    listing.problems.push(StoreError::io(&dir, e));
-                    continue;
-                }
-            };
-            let mut paths: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| !is_hidden(p))
-                .collect();
-            paths.sort();
-            for path in paths {
-                match self.read_listed(&path) {
-                    Ok(c) => listing.credentials.push(c),
-                    Err(e) => listing.problems.push(e),
-                }
-            }
-        }
+        self.list_files(&mut listing);
         listing.credentials.sort_by(|a, b| a.name.cmp(&b.name));
         listing
     }
@@ -313,12 +295,4 @@ impl Store {
             Source::Store
         }
     }
-}
-
-/// Dotfiles (temp files of atomic writes start with '.') are not
-/// credentials; everything else in `oauth/` and `keys/` is one, or a
-/// problem to report.
-fn is_hidden(p: &Path) -> bool {
-    p.file_name()
-        .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
 }

@@ -150,9 +150,6 @@ fn read(
 ) -> bool {
     let store = lc.store();
     let now = Utc::now();
-    if !check_chain(lc, known, send) {
-        return false;
-    }
     if pending.all {
         let (mut entries, problems, providers) = own_entries(store, now);
         // The providers to offer in the login dialog; a providers.toml
@@ -172,6 +169,11 @@ fn read(
             return false;
         }
         crate::memory::release_free_memory();
+    }
+    // After the rows: at start the whole trail is read, which must not
+    // hold up the first frame.
+    if !check_chain(lc, known, send) {
+        return false;
     }
     if pending.discovery {
         let home = lc.home();
