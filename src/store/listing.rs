@@ -4,6 +4,7 @@
 //! comparisons) and the files read on a few threads at once.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::{Listing, Store, StoreError};
@@ -16,18 +17,29 @@ const PARALLEL_FROM: usize = 64;
 /// directory lookups, which more threads would just contend on.
 const MAX_THREADS: usize = 4;
 
+/// A listed file, and its folder open (when it could be opened) to open
+/// the file in.
+struct Listed<'a> {
+    dir: Option<&'a File>,
+    path: PathBuf,
+}
+
 impl Store {
     /// The file store's part of [`Store::list`]: both folders, in name order.
     pub(super) fn list_files(&self, listing: &mut Listing) {
-        let mut paths = Vec::new();
-        for dir in ["oauth", "keys"] {
-            let dir = self.home.join(dir);
-            match names_in(&dir) {
-                Ok(names) => paths.extend(names.into_iter().map(|n| dir.join(n))),
-                Err(e) => listing.problems.push(e),
+        let paths = ["oauth", "keys"].map(|d| self.home.join(d));
+        let opens = paths.each_ref().map(|p| File::open(p).ok());
+        let mut files = Vec::new();
+        for (path, open) in paths.iter().zip(&opens) {
+            match names_in(path) {
+                Ok(names) => files.extend(names.iter().map(|n| Listed {
+                    dir: open.as_ref(),
+                    path: path.join(n),
+                })),
+                Err(e) => listing.problems.push(StoreError::io(path, e)),
             }
         }
-        for read in self.read_all(&paths) {
+        for read in self.read_all(&files) {
             match read {
                 Ok(c) => listing.credentials.push(c),
                 Err(e) => listing.problems.push(e),
@@ -37,16 +49,16 @@ impl Store {
 
     /// Each listed file read, in the order given. A keyring store reads one
     /// at a time: its secrets come over one D-Bus session.
-    fn read_all(&self, paths: &[PathBuf]) -> Vec<Result<Credential, StoreError>> {
+    fn read_all(&self, files: &[Listed]) -> Vec<Result<Credential, StoreError>> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_THREADS);
-        if self.keyring.is_some() || paths.len() < PARALLEL_FROM || threads < 2 {
-            return paths.iter().map(|p| self.read_listed(p)).collect();
+        if self.keyring.is_some() || files.len() < PARALLEL_FROM || threads < 2 {
+            return read_part(self, files);
         }
-        let chunk = paths.len().div_ceil(threads);
+        let chunk = files.len().div_ceil(threads);
         std::thread::scope(|s| {
-            let parts: Vec<_> = paths
+            let parts: Vec<_> = files
                 .chunks(chunk)
                 .map(|part| s.spawn(move || read_part(self, part)))
                 .collect();
@@ -58,14 +70,17 @@ impl Store {
     }
 }
 
-fn read_part(store: &Store, paths: &[PathBuf]) -> Vec<Result<Credential, StoreError>> {
-    paths.iter().map(|p| store.read_listed(p)).collect()
+fn read_part(store: &Store, files: &[Listed]) -> Vec<Result<Credential, StoreError>> {
+    files
+        .iter()
+        .map(|f| store.read_listed(&f.path, f.dir))
+        .collect()
 }
 
 /// The entries of `dir` that are not dotfiles (temp files of atomic writes
 /// start with '.'), sorted by name: byte order, as the paths would sort.
-fn names_in(dir: &Path) -> Result<Vec<OsString>, StoreError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+fn names_in(dir: &Path) -> std::io::Result<Vec<OsString>> {
+    let entries = std::fs::read_dir(dir)?;
     let mut names: Vec<OsString> = entries
         .filter_map(|e| e.ok().map(|e| e.file_name()))
         .filter(|n| !n.as_encoded_bytes().starts_with(b"."))
@@ -108,6 +123,8 @@ mod tests {
         std::fs::write(keys.join("k0050.json"), b"{ not json").unwrap();
         std::fs::write(keys.join("notes.txt"), b"x").unwrap();
         std::fs::write(keys.join(".k0001.json.tmp"), b"x").unwrap();
+        // Opened in its folder, a link is refused as it is by its path.
+        std::os::unix::fs::symlink(keys.join("k0002.json"), keys.join("link.json")).unwrap();
         let mut listing = Listing::default();
         store.list_files(&mut listing);
         let paths: Vec<PathBuf> = names_in(&keys)
@@ -115,7 +132,7 @@ mod tests {
             .into_iter()
             .map(|n| keys.join(n))
             .collect();
-        let one: Vec<_> = paths.iter().map(|p| store.read_listed(p)).collect();
+        let one: Vec<_> = paths.iter().map(|p| store.read_listed(p, None)).collect();
         let names: Vec<String> = listing.credentials.iter().map(|c| c.name.clone()).collect();
         let one_names: Vec<String> = one.iter().flatten().map(|c| c.name.clone()).collect();
         assert_eq!(names, one_names);
@@ -128,6 +145,10 @@ mod tests {
             .map(|e| e.to_string())
             .collect();
         assert_eq!(problems, one_problems);
-        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("symbolic link")),
+            "{problems:?}"
+        );
     }
 }

@@ -179,7 +179,12 @@ impl Store {
 
     fn read_file(&self, path: &Path, name: &str) -> Result<Credential, StoreError> {
         let bytes = read_private(path)?;
-        let file = CredentialFile::parse(path, &bytes)?;
+        self.parse_file(path, name, &bytes)
+    }
+
+    /// The credential in `bytes`, read from `path`.
+    fn parse_file(&self, path: &Path, name: &str, bytes: &[u8]) -> Result<Credential, StoreError> {
+        let file = CredentialFile::parse(path, bytes)?;
         let default_kind = if path.parent().and_then(|p| p.file_name()) == Some("oauth".as_ref()) {
             Kind::OAuth
         } else {
@@ -223,7 +228,12 @@ impl Store {
 
     /// One entry of `oauth/` or `keys/`: a credential, or why it is not one
     /// (a link, a FIFO, a directory, a name that is not `<name>.json`).
-    fn read_listed(&self, path: &Path) -> Result<Credential, StoreError> {
+    /// `dir`, when given, is that folder open: the file is opened in it.
+    fn read_listed(
+        &self,
+        path: &Path,
+        dir: Option<&std::fs::File>,
+    ) -> Result<Credential, StoreError> {
         let file_name = path.file_name().unwrap_or_default().to_string_lossy();
         let Some(stem) = file_name.strip_suffix(".json") else {
             return Err(StoreError::Malformed {
@@ -235,7 +245,13 @@ impl Store {
             path: path.to_path_buf(),
             reason,
         })?;
-        self.read_file(path, name.as_str())
+        match (dir, path.file_name()) {
+            (Some(dir), Some(file)) => {
+                let bytes = secure::read_private_at(dir, file, path)?;
+                self.parse_file(path, name.as_str(), &bytes)
+            }
+            _ => self.read_file(path, name.as_str()),
+        }
     }
 
     /// Writes `cred` atomically: the file on disk is the old credential or
