@@ -90,7 +90,8 @@ pub(super) async fn reload_loop(
     hooks: Arc<Hooks>,
 ) {
     let mut known = Known::default();
-    let _watcher = watch_sources(&hooks, &reloads);
+    // Set up after the first read, which the first frame waits for.
+    let mut watcher: Option<Option<notify::RecommendedWatcher>> = None;
     let mut timer = tokio::time::interval(DISCOVERY_EVERY);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     timer.tick().await;
@@ -114,6 +115,11 @@ pub(super) async fn reload_loop(
                 tracing::error!(error = %e, "store reload failed");
                 known = Known::default();
             }
+        }
+        if watcher.is_none() {
+            watcher = Some(watch_sources(&hooks, &reloads));
+            // A change made before the watch began is read now.
+            reloads.with(|p| p.discovery = true);
         }
         tokio::time::sleep(SETTLE).await;
     }
