@@ -11,3 +11,6 @@ pub use rows::{
     discovered_rows, read_store, store_row,
 };
 pub use text::{fit, human_duration, relogin_command, time_left};
+
+#[cfg(test)]
+mod tests;

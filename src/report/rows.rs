@@ -179,14 +179,19 @@ fn read_listing(store: &Store, listing: &Listing, now: DateTime<Utc>) -> StoreRo
         problems.push(e.to_string());
         Providers::default()
     });
-    // Most credentials have no lane state: list the folder once.
+    // Most credentials have no lane state and no remote MCP server: list
+    // each folder once instead of a failed open per credential.
     let lanes = lane::present(store.home());
+    let remotes = crate::store::remote_names(store.home());
     let rows = listing
         .credentials
         .iter()
         .map(|c| {
-            let has_lane = lanes.as_ref().is_none_or(|l| l.contains(&c.name));
-            own_row(store, &providers, c, now, has_lane)
+            let files = Files {
+                lane: lanes.as_ref().is_none_or(|l| l.contains(&c.name)),
+                remote: remotes.contains(&c.name),
+            };
+            own_row(store, &providers, c, now, files)
         })
         .collect();
     StoreRows {
@@ -211,7 +216,19 @@ pub fn store_row(
     now: DateTime<Utc>,
 ) -> Result<StatusRow, StoreError> {
     let cred = store.load(name)?;
-    Ok(own_row(store, providers, &cred, now, true))
+    let files = Files {
+        lane: true,
+        remote: true,
+    };
+    Ok(own_row(store, providers, &cred, now, files))
+}
+
+/// Which of a credential's side files may exist, as a listing of their
+/// folders found: only those are opened.
+#[derive(Clone, Copy)]
+struct Files {
+    lane: bool,
+    remote: bool,
 }
 
 fn own_row(
@@ -219,14 +236,17 @@ fn own_row(
     providers: &Providers,
     c: &Credential,
     now: DateTime<Utc>,
-    lane_file: bool,
+    files: Files,
 ) -> StatusRow {
     let rotation = store.config().rotation_age_days();
-    let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation)
-        .with_remote(store.home());
+    let mut row = StatusRow::new(c, now, providers.refresh_at(&c.provider), rotation);
+    if files.remote {
+        row = row.with_remote(store.home());
+    }
     // A failed or paused lane says more than the clock does, while it is
     // about this very token.
-    row.lane = lane_file
+    row.lane = files
+        .lane
         .then(|| lane::load(store.home(), &c.name))
         .flatten()
         .filter(|l| l.status_for(c).is_some());

@@ -22,6 +22,7 @@ mod file;
 mod fuzz;
 mod home;
 mod keyring;
+mod listing;
 mod lock;
 pub mod project;
 mod remote;
@@ -41,7 +42,8 @@ pub use home::{create_file_0600, default_home, ensure_private_dir, resolve_home}
 pub use lock::CredentialLock;
 pub use remote::{
     BridgeFailureNote, RemoteServer, bridge_ended, bridge_started, bridges_connected,
-    forget_remote, last_bridge_failure, load_remote, note_bridge_failure, save_remote,
+    forget_remote, last_bridge_failure, load_remote, note_bridge_failure, remote_names,
+    save_remote,
 };
 pub use secure::{
     CREDENTIAL_CAP, open_append_0600, open_private, open_rw_0600, read_private, read_private_capped,
@@ -177,7 +179,12 @@ impl Store {
 
     fn read_file(&self, path: &Path, name: &str) -> Result<Credential, StoreError> {
         let bytes = read_private(path)?;
-        let file = CredentialFile::parse(path, &bytes)?;
+        self.parse_file(path, name, &bytes)
+    }
+
+    /// The credential in `bytes`, read from `path`.
+    fn parse_file(&self, path: &Path, name: &str, bytes: &[u8]) -> Result<Credential, StoreError> {
+        let file = CredentialFile::parse(path, bytes)?;
         let default_kind = if path.parent().and_then(|p| p.file_name()) == Some("oauth".as_ref()) {
             Kind::OAuth
         } else {
@@ -214,34 +221,19 @@ impl Store {
             listing.credentials.sort_by(|a, b| a.name.cmp(&b.name));
             return listing;
         }
-        for dir in ["oauth", "keys"] {
-            let dir = self.home.join(dir);
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(e) => e,
-                Err(e) => {
-                    listing.problems.push(StoreError::io(&dir, e));
-                    continue;
-                }
-            };
-            let mut paths: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| !is_hidden(p))
-                .collect();
-            paths.sort();
-            for path in paths {
-                match self.read_listed(&path) {
-                    Ok(c) => listing.credentials.push(c),
-                    Err(e) => listing.problems.push(e),
-                }
-            }
-        }
+        self.list_files(&mut listing);
         listing.credentials.sort_by(|a, b| a.name.cmp(&b.name));
         listing
     }
 
     /// One entry of `oauth/` or `keys/`: a credential, or why it is not one
     /// (a link, a FIFO, a directory, a name that is not `<name>.json`).
-    fn read_listed(&self, path: &Path) -> Result<Credential, StoreError> {
+    /// `dir`, when given, is that folder open: the file is opened in it.
+    fn read_listed(
+        &self,
+        path: &Path,
+        dir: Option<&std::fs::File>,
+    ) -> Result<Credential, StoreError> {
         let file_name = path.file_name().unwrap_or_default().to_string_lossy();
         let Some(stem) = file_name.strip_suffix(".json") else {
             return Err(StoreError::Malformed {
@@ -253,7 +245,13 @@ impl Store {
             path: path.to_path_buf(),
             reason,
         })?;
-        self.read_file(path, name.as_str())
+        match (dir, path.file_name()) {
+            (Some(dir), Some(file)) => {
+                let bytes = secure::read_private_at(dir, file, path)?;
+                self.parse_file(path, name.as_str(), &bytes)
+            }
+            _ => self.read_file(path, name.as_str()),
+        }
     }
 
     /// Writes `cred` atomically: the file on disk is the old credential or
@@ -313,12 +311,4 @@ impl Store {
             Source::Store
         }
     }
-}
-
-/// Dotfiles (temp files of atomic writes start with '.') are not
-/// credentials; everything else in `oauth/` and `keys/` is one, or a
-/// problem to report.
-fn is_hidden(p: &Path) -> bool {
-    p.file_name()
-        .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
 }

@@ -46,6 +46,22 @@ pub fn load_remote(home: &Path, name: &str) -> Result<Option<RemoteServer>, Stor
     }
 }
 
+/// The credentials that have a remote MCP server record: one listing of
+/// `mcp/servers/` for a whole read of the store, where most credentials
+/// have none (their names are those [`load_remote`] would open).
+pub fn remote_names(home: &Path) -> std::collections::HashSet<String> {
+    let dir = home.join("mcp").join("servers");
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().into_string().ok()?;
+            file.strip_suffix(".json").map(str::to_string)
+        })
+        .collect()
+}
+
 /// Writes the record atomically.
 pub fn save_remote(home: &Path, name: &str, server: &RemoteServer) -> Result<(), StoreError> {
     validate_name(name).map_err(StoreError::InvalidName)?;

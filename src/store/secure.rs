@@ -39,6 +39,39 @@ fn open_checked(path: &Path) -> Result<(File, std::fs::Metadata), StoreError> {
 /// Reads a whole private file of at most `cap` bytes.
 pub fn read_private_capped(path: &Path, cap: u64) -> Result<Vec<u8>, StoreError> {
     let (file, meta) = open_checked(path)?;
+    read_checked(path, file, &meta, cap)
+}
+
+/// [`read_private`] of the entry `name` of the open folder `dir` (whose
+/// path `path` is, for errors): a listing of thousands of files then walks
+/// one path component per file instead of the whole path.
+pub(super) fn read_private_at(
+    dir: &File,
+    name: &std::ffi::OsStr,
+    path: &Path,
+) -> Result<Vec<u8>, StoreError> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(name.as_bytes())
+        .map_err(|e| StoreError::io(path, std::io::Error::other(e)))?;
+    // SAFETY: a valid folder descriptor and a NUL-terminated name; the
+    // descriptor returned is new and owned by the File alone.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), libc::O_RDONLY | flags()) };
+    if fd < 0 {
+        return Err(open_error(path, std::io::Error::last_os_error()));
+    }
+    // SAFETY: see above.
+    let file = unsafe { File::from_raw_fd(fd) };
+    let meta = check_private(path, &file)?;
+    read_checked(path, file, &meta, CREDENTIAL_CAP)
+}
+
+fn read_checked(
+    path: &Path,
+    file: File,
+    meta: &std::fs::Metadata,
+    cap: u64,
+) -> Result<Vec<u8>, StoreError> {
     // Sized from the fstat already made: one read for the whole file
     // (`take` alone would hide the size and read in small steps).
     let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize + 1);

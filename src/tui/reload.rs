@@ -90,7 +90,8 @@ pub(super) async fn reload_loop(
     hooks: Arc<Hooks>,
 ) {
     let mut known = Known::default();
-    let _watcher = watch_sources(&hooks, &reloads);
+    // Set up after the first read, which the first frame waits for.
+    let mut watcher: Option<Option<notify::RecommendedWatcher>> = None;
     let mut timer = tokio::time::interval(DISCOVERY_EVERY);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     timer.tick().await;
@@ -114,6 +115,11 @@ pub(super) async fn reload_loop(
                 tracing::error!(error = %e, "store reload failed");
                 known = Known::default();
             }
+        }
+        if watcher.is_none() {
+            watcher = Some(watch_sources(&hooks, &reloads));
+            // A change made before the watch began is read now.
+            reloads.with(|p| p.discovery = true);
         }
         tokio::time::sleep(SETTLE).await;
     }
@@ -150,9 +156,6 @@ fn read(
 ) -> bool {
     let store = lc.store();
     let now = Utc::now();
-    if !check_chain(lc, known, send) {
-        return false;
-    }
     if pending.all {
         let (mut entries, problems, providers) = own_entries(store, now);
         // The providers to offer in the login dialog; a providers.toml
@@ -172,6 +175,11 @@ fn read(
             return false;
         }
         crate::memory::release_free_memory();
+    }
+    // After the rows: at start the whole trail is read, which must not
+    // hold up the first frame.
+    if !check_chain(lc, known, send) {
+        return false;
     }
     if pending.discovery {
         let home = lc.home();

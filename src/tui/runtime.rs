@@ -25,6 +25,12 @@ use crate::engine::{EngineConfig, EngineEvent, EngineHandle, Lifecycle, StopSign
 
 /// How long quitting waits for the engine to finish a refresh in flight.
 const ENGINE_STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long after the first full table the engine starts: its first pass
+/// reads every credential and audits each as loaded, which would take the
+/// CPU from the terminal still drawing that table (on 2 cores, about 8 ms
+/// of the first frame with 1,000 credentials, in benches/dashboard_idle.sh).
+/// A credential already in its danger zone waits this long once.
+const ENGINE_START_AFTER: Duration = Duration::from_millis(250);
 
 /// Opens the dashboard on `home` until the person quits or a signal comes.
 /// The terminal is restored on every way out: quit, error, panic (ratatui's
@@ -113,8 +119,8 @@ fn release_mouse() {
 
 /// The same engine as `credtop daemon`, without the daemon lock: they may
 /// run together, the per-credential locks keep refreshes single-flight. It
-/// starts once the first full table is on screen, so that its own first
-/// pass over the store does not hold up the first frame.
+/// starts [`ENGINE_START_AFTER`] the first full table is on screen, so
+/// that its own first pass over the store does not hold up the first frame.
 fn start_engine(slot: &mut Option<EngineHandle>, lc: &Arc<Lifecycle>) {
     if slot.is_none() {
         *slot = Some(crate::engine::spawn(
@@ -147,6 +153,8 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut engine_open = true;
+    // When the engine is to start: set once the first full table is drawn.
+    let mut engine_at: Option<tokio::time::Instant> = None;
 
     terminal
         .draw(|f| view(app, f))
@@ -172,6 +180,10 @@ async fn event_loop(
             Some(msg) = results.recv() => msg,
             _ = tick.tick() => Msg::Tick(Utc::now()),
             () = signals.recv() => Msg::Quit,
+            () = start_at(engine_at), if engine.is_none() => {
+                start_engine(engine, lc);
+                continue;
+            }
         };
         #[cfg(debug_assertions)]
         debug_panic_on_key(&msg);
@@ -184,9 +196,17 @@ async fn event_loop(
         terminal
             .draw(|f| view(app, f))
             .map_err(DashboardError::Draw)?;
-        if app.loaded {
-            start_engine(engine, lc);
+        if app.loaded && engine_at.is_none() {
+            engine_at = Some(tokio::time::Instant::now() + ENGINE_START_AFTER);
         }
+    }
+}
+
+/// Resolves at `at`, or never while there is no time set.
+async fn start_at(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

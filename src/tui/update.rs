@@ -174,9 +174,13 @@ fn on_engine(app: &mut App, event: EngineEvent) -> Option<Task> {
     match event {
         EngineEvent::Loaded { count } => {
             // The count follows adds and deletes made anywhere; their rows
-            // come with the per-credential events.
+            // come with the per-credential events. The first one: the
+            // engine watches the store since before its first pass, and a
+            // change made between the dashboard's first read and then
+            // (a `credtop rotate` right after the table showed) is read now.
+            let first = matches!(app.engine, EngineState::Starting);
             app.engine = EngineState::Running { lanes: count };
-            None
+            first.then_some(Task::Reload)
         }
         EngineEvent::Stopped => {
             app.engine = EngineState::Stopped;
@@ -271,4 +275,21 @@ fn rebuild_shown_timeline(app: &mut App) {
 fn clamp_audit_scroll(app: &mut App) {
     let len = app.audit.visible().len();
     app.audit.scroll = app.audit.scroll.min(len.saturating_sub(1));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What changed before the engine watched the store is read once the
+    /// engine has started; later lane counts need no full read.
+    #[test]
+    fn the_engines_first_pass_asks_for_one_full_read() {
+        let mut app = App::new(chrono::Utc::now(), "/nonexistent".into(), false);
+        let loaded = |count| Msg::Engine(EngineEvent::Loaded { count });
+        assert!(matches!(update(&mut app, loaded(3)), Some(Task::Reload)));
+        assert!(matches!(app.engine, EngineState::Running { lanes: 3 }));
+        assert!(update(&mut app, loaded(4)).is_none());
+        assert!(matches!(app.engine, EngineState::Running { lanes: 4 }));
+    }
 }
