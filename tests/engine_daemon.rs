@@ -151,9 +151,17 @@ fn a_daemon_killed_mid_refresh_loses_nothing_and_recovers() {
     // The survivor refreshes normally, and the grant is alive.
     let before = audit_events(&home, "refresh_succeeded").len();
     let d = daemon(&home);
-    wait_for("a refresh after the kills", Duration::from_secs(20), || {
-        audit_events(&home, "refresh_succeeded").len() > before
-    });
+    // Generous: under a loaded CI machine the survivor's first pass and the
+    // server's answer can each take seconds; the trail says why on failure.
+    let deadline = std::time::Instant::now() + Duration::from_secs(45);
+    while audit_events(&home, "refresh_succeeded").len() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no refresh after the kills:\n{}",
+            home.read("audit.jsonl")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     stop(d);
     assert!(
         audit_events(&home, "refresh_failed").is_empty(),

@@ -22,6 +22,7 @@ fn key(name: &str) -> Credential {
         secret: Secret::new(format!("secret-{name}")),
         refresh_token: None,
         token_type: None,
+        refresh_expires_at: None,
         source: Source::Store,
     }
 }

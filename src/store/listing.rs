@@ -106,6 +106,7 @@ mod tests {
             secret: Secret::new(format!("secret-{name}")),
             refresh_token: None,
             token_type: None,
+            refresh_expires_at: None,
             source: Source::Store,
         }
     }
