@@ -13,37 +13,6 @@ use support::Home;
 use support::authserver::{self, AuthServer, audit_events, stored_tokens};
 use support::stub::Stub;
 
-fn daemon(home: &Home) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("credtop"))
-        .arg("daemon")
-        .env("CREDTOP_HOME", home.path())
-        .env_remove("TMUX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn stop(mut child: Child) -> String {
-    unsafe {
-        libc_kill(child.id() as i32, 15);
-    }
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "daemon did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "daemon exit {:?}", out.status);
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
-
 fn ts(v: &serde_json::Value, field: &str) -> DateTime<Utc> {
     v[field].as_str().unwrap().parse().unwrap()
 }
@@ -385,4 +354,16 @@ fn a_second_daemon_on_the_same_home_is_refused() {
         .stderr(predicate::str::contains("already running"))
         .stderr(predicate::str::contains(first.id().to_string()));
     stop(first);
+}
+
+fn daemon(home: &Home) -> Child {
+    support::spawn_daemon(home, Stdio::piped(), &[])
+}
+
+/// Stops the daemon and returns what it wrote to stderr.
+fn stop(mut child: Child) -> String {
+    support::stop_daemon(&mut child, Duration::from_secs(15));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "daemon exit {:?}", out.status);
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }

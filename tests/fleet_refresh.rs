@@ -17,35 +17,6 @@ use support::etcd::{Cluster, files_under, join_fleet};
 
 const HOSTS: [&str; 3] = ["host-a", "host-b", "host-c"];
 
-fn daemon(home: &Home) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("credtop"))
-        .arg("daemon")
-        .env("CREDTOP_HOME", home.path())
-        .env("CREDTOP_LOG", "debug")
-        .env_remove("TMUX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn stop(mut child: Child) {
-    unsafe {
-        libc_kill(child.id() as i32, 15);
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "daemon did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, sig: i32) -> i32;
-}
-
 fn token(home: &Home) -> std::process::Output {
     home.credtop().args(["token", "acme"]).output().unwrap()
 }
@@ -336,4 +307,12 @@ fn a_daemon_that_reaches_no_member_says_store_unavailable_backs_off_and_recovers
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(server.is_active(String::from_utf8_lossy(&out.stdout).trim()));
+}
+
+fn daemon(home: &Home) -> Child {
+    support::spawn_daemon(home, Stdio::null(), &[("CREDTOP_LOG", "debug")])
+}
+
+fn stop(mut child: Child) {
+    support::stop_daemon(&mut child, Duration::from_secs(20));
 }

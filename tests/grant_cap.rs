@@ -3,10 +3,9 @@
 //! and says so in `refresh_token_expires_in`, as GitHub Apps do.
 
 use crate::support;
-use crate::support::wait_for;
+use crate::support::{daemon, wait_for};
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -138,28 +137,6 @@ fn a_bad_session_cap_fails_the_login_naming_the_provider() {
     assert!(!home.path().join("oauth/acme.json").exists());
 }
 
-fn daemon(home: &Home) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("credtop"))
-        .arg("daemon")
-        .env("CREDTOP_HOME", home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn stop(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "daemon did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn cap_warnings(home: &Home) -> Vec<Value> {
     audit_events(home, "warning_raised")
         .into_iter()
@@ -256,4 +233,8 @@ fn every_status_object_has_refresh_expires_at_null_when_unknown() {
     for row in rows {
         assert_eq!(row.get("refresh_expires_at"), Some(&Value::Null), "{row}");
     }
+}
+
+fn stop(mut child: std::process::Child) {
+    support::stop_daemon(&mut child, Duration::from_secs(15));
 }

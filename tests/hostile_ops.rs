@@ -5,10 +5,10 @@
 //! files and names).
 
 use crate::support;
-use crate::support::wait_for;
+use crate::support::{daemon, wait_for};
 
 use std::os::unix::fs::OpenOptionsExt;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::Duration;
@@ -45,18 +45,6 @@ fn danger_home(stub: &Stub, fault: &str) -> Home {
 fn break_audit(home: &Home) {
     let _ = std::fs::remove_file(home.path().join("audit.jsonl"));
     std::fs::create_dir(home.path().join("audit.jsonl")).unwrap();
-}
-
-fn daemon(home: &Home) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("credtop"))
-        .arg("daemon")
-        .env("CREDTOP_HOME", home.path())
-        .env_remove("TMUX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
 }
 
 fn stop(mut child: Child) {

@@ -3,26 +3,13 @@
 //! outside credtop is. And the dashboard's lane count follows the engine.
 
 use crate::support;
-use crate::support::wait_for;
+use crate::support::{daemon, wait_for};
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use support::Home;
 use support::authserver::audit_events;
 use support::tmux::{start, tmux_for, tmux_missing};
-
-fn daemon(home: &Home) -> Child {
-    Command::new(assert_cmd::cargo::cargo_bin("credtop"))
-        .arg("daemon")
-        .env("CREDTOP_HOME", home.path())
-        .env_remove("TMUX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
 
 fn changed(home: &Home) -> Vec<String> {
     audit_events(home, "external_change")

@@ -170,3 +170,36 @@ pub fn wait_for(what: &str, limit: std::time::Duration, mut done: impl FnMut() -
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// `credtop daemon` on `home`, its stderr as given (piped when a test reads
+/// it after [`stop_daemon`]), with `env` added.
+pub fn spawn_daemon(
+    home: &Home,
+    stderr: std::process::Stdio,
+    env: &[(&str, &str)],
+) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("credtop"))
+        .arg("daemon")
+        .env("CREDTOP_HOME", home.path())
+        .envs(env.iter().copied())
+        .env_remove("TMUX")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("credtop daemon starts")
+}
+
+/// `credtop daemon` on `home`, quiet.
+pub fn daemon(home: &Home) -> std::process::Child {
+    spawn_daemon(home, std::process::Stdio::null(), &[])
+}
+
+/// SIGTERM to a daemon, then waits (at most `limit`) for it to exit.
+pub fn stop_daemon(child: &mut std::process::Child, limit: std::time::Duration) {
+    // SAFETY: a plain signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    wait_for("the daemon to stop on SIGTERM", limit, || {
+        child.try_wait().expect("try_wait").is_some()
+    });
+}
