@@ -11,7 +11,9 @@ use std::process::Command;
 use chrono::Utc;
 use credtop::model::{Credential, Kind, Secret, Source};
 use credtop::store::Store;
-use support::tmux::{assert_left_alternate_screen, mouse_reported, start, tmux_for, tmux_missing};
+use support::tmux::{
+    assert_left_alternate_screen, mouse_reported, selected_line, start, tmux_for, tmux_missing,
+};
 
 /// Four credentials that need nothing from the engine: keys, and OAuth
 /// tokens without refresh tokens in their safe zone.
@@ -41,14 +43,6 @@ fn prepare_home(home: &Path) {
             })
             .expect("credential saved");
     }
-}
-
-fn selected_line(screen: &str) -> String {
-    screen
-        .lines()
-        .find(|l| l.contains('▶'))
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[test]

@@ -10,7 +10,8 @@ use credtop::audit::{Actor, AuditLog, AuditRecord, Event, Outcome};
 use credtop::model::{Credential, FailureKind, Kind, Secret, Source};
 use credtop::store::Store;
 use support::tmux::{
-    Tmux, assert_left_alternate_screen, mouse_reported, start, tmux_for, tmux_missing,
+    Tmux, assert_left_alternate_screen, mouse_reported, selected_line, start, tmux_for,
+    tmux_missing,
 };
 
 /// Three API keys (nothing for the engine to do) and, in the trail, a
@@ -95,14 +96,6 @@ fn t_opens_the_timeline_w_widens_it_and_esc_returns() {
     tmux.keys(&["q"]);
     tmux.wait_for("the shell after quit", |s| s.contains("EXITED-0"));
     assert_left_alternate_screen(&tmux);
-}
-
-fn selected_line(screen: &str) -> String {
-    screen
-        .lines()
-        .find(|l| l.contains('▶'))
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// A press and release of the left button at 0-based cell (x, y), typed

@@ -113,3 +113,12 @@ pub fn mouse_reported(tmux: &Tmux) -> bool {
     let flag = tmux.cmd(&["display-message", "-p", "-t", "main", "#{mouse_any_flag}"]);
     String::from_utf8_lossy(&flag.stdout).trim() == "1"
 }
+
+/// The table row marked as selected (`▶`) on `screen`, or "".
+pub fn selected_line(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains('▶'))
+        .unwrap_or_default()
+        .to_string()
+}
