@@ -67,6 +67,8 @@ mod tui_audit_filter;
 mod tui_caps;
 #[path = "tui_login.rs"]
 mod tui_login;
+#[path = "tui_screen.rs"]
+mod tui_screen;
 #[path = "tui_snapshots.rs"]
 mod tui_snapshots;
 #[path = "tui_sort.rs"]

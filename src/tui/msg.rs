@@ -74,6 +74,38 @@ pub enum Msg {
     Quit,
 }
 
+impl Msg {
+    /// Whether the screen is drawn as soon as this message is applied.
+    /// What the person does (a key, a click, an action's outcome, a view
+    /// they opened) shows at once; what the engine and the background
+    /// reads report is drawn with the next one-second tick. Under churn
+    /// (200 credentials entering their danger zone with no provider,
+    /// benches/dashboard_idle.sh) the engine sends several events a
+    /// second, each followed by a re-read: drawing each would cost a
+    /// frame apiece, where the tick draws them all in one.
+    pub fn draws_at_once(&self) -> bool {
+        match self {
+            Msg::Engine(_)
+            | Msg::EngineLagged
+            | Msg::Reread { .. }
+            | Msg::Discovered { .. }
+            | Msg::AuditChain(_)
+            | Msg::Providers(_) => false,
+            Msg::Key(_)
+            | Msg::Mouse(_)
+            | Msg::Resize(_)
+            | Msg::Tick(_)
+            | Msg::Loaded { .. }
+            | Msg::AuditLoaded(_)
+            | Msg::AuditAppended(_)
+            | Msg::LoginPrompt { .. }
+            | Msg::ActionDone { .. }
+            | Msg::Notice { .. }
+            | Msg::Quit => true,
+        }
+    }
+}
+
 /// Work [`super::update`] asks the runtime to do in the background. The
 /// result comes back as a [`Msg`].
 #[derive(Debug)]

@@ -1,7 +1,8 @@
 //! The dashboard's one loop: it waits on terminal input, engine events,
 //! action results, signals and a one-second tick, applies each as a
-//! [`Msg`], and draws once per message. Nothing polls: between messages
-//! the process sleeps.
+//! [`Msg`], and draws: at once for what the person does, with the next
+//! tick for what the engine reports ([`Msg::draws_at_once`]). Nothing
+//! polls: between messages the process sleeps.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,7 +20,8 @@ use super::app::App;
 use super::data::Hooks;
 use super::error::DashboardError;
 use super::msg::{Msg, Task};
-use super::{update, view};
+use super::screen::Screen;
+use super::update;
 use crate::audit::Actor;
 use crate::engine::{EngineConfig, EngineEvent, EngineHandle, Lifecycle, StopSignals};
 
@@ -155,10 +157,11 @@ async fn event_loop(
     let mut engine_open = true;
     // When the engine is to start: set once the first full table is drawn.
     let mut engine_at: Option<tokio::time::Instant> = None;
-
-    terminal
-        .draw(|f| view(app, f))
-        .map_err(DashboardError::Draw)?;
+    // The screen as last drawn: a tick redraws the countdowns, not the
+    // screen.
+    let mut screen = Screen::new(Rect::default());
+    terminal.hide_cursor().map_err(DashboardError::Draw)?;
+    draw(terminal, &mut screen, app)?;
     loop {
         let msg = tokio::select! {
             event = input.next() => match event {
@@ -187,19 +190,36 @@ async fn event_loop(
         };
         #[cfg(debug_assertions)]
         debug_panic_on_key(&msg);
+        let at_once = msg.draws_at_once();
         if let Some(cmd) = update(app, msg) {
             exec.run(cmd);
         }
         if app.quit {
             return Ok(());
         }
-        terminal
-            .draw(|f| view(app, f))
-            .map_err(DashboardError::Draw)?;
+        if at_once {
+            draw(terminal, &mut screen, app)?;
+        }
         if app.loaded && engine_at.is_none() {
             engine_at = Some(tokio::time::Instant::now() + ENGINE_START_AFTER);
         }
     }
+}
+
+/// Draws what changed since the last frame, at the terminal's size now.
+fn draw(
+    terminal: &mut ratatui::DefaultTerminal,
+    screen: &mut Screen,
+    app: &App,
+) -> Result<(), DashboardError> {
+    let size = terminal.size().map_err(DashboardError::Draw)?;
+    screen
+        .draw(
+            app,
+            Rect::new(0, 0, size.width, size.height),
+            terminal.backend_mut(),
+        )
+        .map_err(DashboardError::Draw)
 }
 
 /// Resolves at `at`, or never while there is no time set.

@@ -3,10 +3,11 @@
 //! account; from 120 the last refresh.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Widget};
 
 use super::style::{bold, dim, fg, gauge, status_label, zone_color};
 use crate::model::Zone;
@@ -101,7 +102,30 @@ pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
     (offset < height && row < app.visible_len()).then_some(row)
 }
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+/// What a table drawn in `area` shows where: the rows in view, the
+/// columns and where each falls, the selected row among them.
+struct Plan<'a> {
+    window: Vec<&'a Entry>,
+    cols: Vec<(Col, &'static str, Constraint)>,
+    title: String,
+    inner: Rect,
+    rects: std::rc::Rc<[Rect]>,
+    selected: Option<usize>,
+    symbol_w: u16,
+}
+
+/// Everything but the cells' text: while it holds, a frame differs from
+/// the last one only in cells, and [`patch`] draws just those.
+#[derive(Clone, PartialEq)]
+struct Shape {
+    area: Rect,
+    widths: Vec<Constraint>,
+    title: String,
+    rows: usize,
+    selected: Option<usize>,
+}
+
+fn plan<'a>(app: &'a App, area: Rect) -> Plan<'a> {
     let len = app.visible_len();
     let (start, height) = window(app, area);
     let end = (start + height).min(len);
@@ -130,30 +154,242 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let room = area.width.saturating_sub(used);
     let status_w = (content as u16).min(room).max(8);
     let cols = columns(area.width, name_w, provider_w, status_w);
-    let header = Row::new(cols.iter().map(|(_, title, _)| Cell::from(*title))).style(bold());
-    let rows = window.iter().map(|e| {
-        Row::new(
-            cols.iter()
-                .map(|(col, _, c)| cell(app, e, *col, constraint_len(*c))),
-        )
-    });
-    let title = format!(" Credentials ({len}) · by {} ", app.sort.as_str());
-    let highlight = if app.color {
+    let inner = Block::bordered().inner(area);
+    // As ratatui's `Table` lays a row out: the highlight symbol's column
+    // (while a row is selected), then the columns one space apart.
+    let selected =
+        (!window.is_empty()).then(|| app.selected.saturating_sub(start).min(window.len() - 1));
+    let symbol_w = if selected.is_some() {
+        Line::from(HIGHLIGHT_SYMBOL).width() as u16
+    } else {
+        0
+    };
+    let [_, columns_area] =
+        Layout::horizontal([Constraint::Length(symbol_w), Constraint::Fill(0)]).areas(inner);
+    let rects = Layout::horizontal(cols.iter().map(|(_, _, c)| *c))
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(columns_area);
+    let rows = usize::from(inner.height.saturating_sub(1));
+    Plan {
+        window: window.into_iter().take(rows).collect(),
+        cols,
+        title: format!(" Credentials ({len}) · by {} ", app.sort.as_str()),
+        inner,
+        rects,
+        selected,
+        symbol_w,
+    }
+}
+
+impl Plan<'_> {
+    fn shape(&self, area: Rect) -> Shape {
+        Shape {
+            area,
+            widths: self.cols.iter().map(|(_, _, c)| *c).collect(),
+            title: self.title.clone(),
+            rows: self.window.len(),
+            selected: self.selected,
+        }
+    }
+
+    /// Each cell in view: its slot in the memo, its text and where it goes.
+    fn cells<'p>(
+        &'p self,
+        app: &'p App,
+    ) -> impl Iterator<Item = (usize, Text<'static>, Rect)> + 'p {
+        let n = self.cols.len();
+        self.window.iter().enumerate().flat_map(move |(i, e)| {
+            let y = self.inner.y + 1 + i as u16;
+            self.cols.iter().zip(self.rects.iter()).enumerate().map(
+                move |(c, ((col, _, constraint), rect))| {
+                    let text = cell(app, e, *col, constraint_len(*constraint));
+                    (
+                        i * n + c,
+                        text,
+                        Rect {
+                            y,
+                            height: 1,
+                            ..*rect
+                        },
+                    )
+                },
+            )
+        })
+    }
+}
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect, memo: &mut TableMemo) {
+    let plan = plan(app, area);
+    frame.render_widget(Block::bordered().title(plan.title.as_str()), area);
+    memo.shape = None;
+    if plan.inner.is_empty() {
+        return;
+    }
+    let buf = frame.buffer_mut();
+    let header = Rect {
+        height: 1,
+        ..plan.inner
+    };
+    buf.set_style(header, bold());
+    for ((_, title, _), rect) in plan.cols.iter().zip(plan.rects.iter()) {
+        Text::from(*title).render(
+            Rect {
+                y: header.y,
+                ..*rect
+            },
+            buf,
+        );
+    }
+    memo.begin(plan.cols.len());
+    for (slot, text, rect) in plan.cells(app) {
+        memo.draw(slot, text, rect, buf);
+    }
+    if let Some(i) = plan.selected {
+        let row = Rect {
+            y: plan.inner.y + 1 + i as u16,
+            height: 1,
+            ..plan.inner
+        };
+        Line::from(HIGHLIGHT_SYMBOL).render(
+            Rect {
+                width: plan.symbol_w,
+                ..row
+            },
+            buf,
+        );
+        buf.set_style(row, highlight(app.color));
+    }
+    memo.shape = Some(plan.shape(area));
+}
+
+/// Draws on `buf`, which holds the last frame drawn with `memo`, only the
+/// cells whose text changed, and returns where it drew; `None` when the
+/// table's shape changed (another column width, row count, selection,
+/// title), which only a whole frame draws.
+pub fn patch(app: &App, buf: &mut Buffer, area: Rect, memo: &mut TableMemo) -> Option<Vec<Rect>> {
+    let plan = plan(app, area);
+    if memo.shape.as_ref() != Some(&plan.shape(area)) {
+        return None;
+    }
+    memo.begin(plan.cols.len());
+    let mut damage = Vec::new();
+    for (slot, text, rect) in plan.cells(app) {
+        let selected = plan.selected == Some(slot / plan.cols.len());
+        if let Some(drawn) = memo.redraw(slot, text, rect, buf) {
+            if selected {
+                buf.set_style(drawn, highlight(app.color));
+            }
+            damage.push(drawn);
+        }
+    }
+    Some(damage)
+}
+
+/// Drawn before the selected row, as ratatui's `Table` would.
+const HIGHLIGHT_SYMBOL: &str = "▶ ";
+
+fn highlight(color: bool) -> Style {
+    if color {
         Style::default()
             .bg(super::style::SELECTED_BG)
             .add_modifier(Modifier::BOLD)
     } else {
         Style::default().add_modifier(Modifier::REVERSED)
-    };
-    let table = Table::new(rows, cols.iter().map(|(_, _, c)| *c))
-        .header(header)
-        .block(Block::bordered().title(title))
-        .row_highlight_style(highlight)
-        .highlight_symbol("▶ ")
-        .column_spacing(1);
-    let mut state = TableState::default()
-        .with_selected(Some(app.selected.saturating_sub(start)).filter(|_| len > 0));
-    frame.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+/// The table's cells as drawn in the last frame, by row on screen and
+/// column: a cell whose text and width are what they were is copied, not
+/// drawn again. On the one-second tick that is every cell but the
+/// countdowns, so the table costs what changed rather than the whole
+/// screen (in benches/dashboard_frame.rs, about a fifth of a full draw
+/// with 200 credentials at 160x50).
+///
+/// Copying is exact: a cell's cells are a function of its text and width
+/// alone, drawn on a cleared buffer (ratatui clears before every frame),
+/// and the highlight is laid over the selected row after the copy.
+#[derive(Default)]
+pub struct TableMemo {
+    /// The shape of the table last drawn whole, while no whole frame has
+    /// drawn anything else since.
+    shape: Option<Shape>,
+    columns: usize,
+    slots: Vec<Option<Drawn>>,
+    /// Screen cells drawn afresh (not copied) in the last frame.
+    drawn: usize,
+}
+
+struct Drawn {
+    text: Text<'static>,
+    cells: Vec<ratatui::buffer::Cell>,
+}
+
+impl TableMemo {
+    /// Screen cells the last frame drew afresh; copied ones not counted.
+    pub fn drawn(&self) -> usize {
+        self.drawn
+    }
+
+    fn begin(&mut self, columns: usize) {
+        if columns != self.columns {
+            self.slots.clear();
+            self.columns = columns;
+        }
+        self.drawn = 0;
+    }
+
+    /// Like [`TableMemo::draw`] on a buffer that already holds the last
+    /// frame: an unchanged cell is left as it is; a changed one is
+    /// cleared and drawn, and its area returned.
+    fn redraw(
+        &mut self,
+        slot: usize,
+        text: Text<'static>,
+        area: Rect,
+        buf: &mut Buffer,
+    ) -> Option<Rect> {
+        let area = area.intersection(buf.area);
+        let unchanged = self
+            .slots
+            .get(slot)
+            .and_then(Option::as_ref)
+            .is_some_and(|d| d.cells.len() == usize::from(area.width) && d.text == text);
+        if unchanged || area.is_empty() {
+            return None;
+        }
+        let at = buf.index_of(area.x, area.y);
+        for cell in &mut buf.content[at..at + usize::from(area.width)] {
+            cell.reset();
+        }
+        self.draw(slot, text, area, buf);
+        Some(area)
+    }
+
+    fn draw(&mut self, slot: usize, text: Text<'static>, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.is_empty() {
+            return;
+        }
+        let at = buf.index_of(area.x, area.y);
+        let span = at..at + usize::from(area.width);
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, || None);
+        }
+        if let Some(Some(drawn)) = self.slots.get(slot)
+            && drawn.cells.len() == span.len()
+            && drawn.text == text
+        {
+            buf.content[span].clone_from_slice(&drawn.cells);
+            return;
+        }
+        (&text).render(area, buf);
+        self.drawn += span.len();
+        self.slots[slot] = Some(Drawn {
+            cells: buf.content[span].to_vec(),
+            text,
+        });
+    }
 }
 
 fn constraint_min(c: Constraint) -> u16 {
@@ -170,32 +406,32 @@ fn constraint_len(c: Constraint) -> usize {
     }
 }
 
-fn cell(app: &App, e: &Entry, col: Col, width: usize) -> Cell<'static> {
+fn cell(app: &App, e: &Entry, col: Col, width: usize) -> Text<'static> {
     let now = app.now;
     match col {
-        Col::Name => Cell::from(e.row.name.clone()),
-        Col::Kind => Cell::from(e.row.kind.replace("api_key", "key")),
-        Col::Provider => Cell::from(fit(&provider_text(e), width)),
+        Col::Name => Text::from(e.row.name.clone()),
+        Col::Kind => Text::from(e.row.kind.replace("api_key", "key")),
+        Col::Provider => Text::from(fit(&provider_text(e), width)),
         Col::Zone => {
             let zone = e.zone(now);
-            Cell::from(Span::styled(zone.as_str(), fg(app.color, zone_color(zone))))
+            Text::from(Span::styled(zone.as_str(), fg(app.color, zone_color(zone))))
         }
         Col::Status => {
             let (text, color) = status_text(app, e);
-            Cell::from(Span::styled(fit(&text, width), fg(app.color, color)))
+            Text::from(Span::styled(fit(&text, width), fg(app.color, color)))
         }
         Col::Gauge => {
             let life = e.lifetime();
             let cap = e.row.refresh_expires_at.and_then(|c| life.position(c));
-            Cell::from(Line::from(gauge(
+            Text::from(Line::from(gauge(
                 app.color,
                 width,
                 (life.elapsed_fraction(now), life.refresh_at, cap),
                 e.zone(now),
             )))
         }
-        Col::Expires => Cell::from(fit(&expiry_text(e, now), width)),
-        Col::LastRefresh => Cell::from(Span::styled(
+        Col::Expires => Text::from(fit(&expiry_text(e, now), width)),
+        Col::LastRefresh => Text::from(Span::styled(
             e.last_refresh()
                 .map(|a| format!("{} ago", human_duration(now - a.at)))
                 .unwrap_or_else(|| "never".into()),
