@@ -106,6 +106,9 @@ pub fn row_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
 /// columns and where each falls, the selected row among them.
 struct Plan<'a> {
     window: Vec<&'a Entry>,
+    /// Each row's status and provider text, worked out once for the
+    /// columns' widths and drawn from there.
+    said: Vec<Said>,
     cols: Vec<(Col, &'static str, Constraint)>,
     title: String,
     inner: Rect,
@@ -133,14 +136,21 @@ fn plan<'a>(app: &'a App, area: Rect) -> Plan<'a> {
     let name_w = app.name_width as u16;
     // The status column is as wide as the longest text in view, as far as
     // the other columns leave room; longer reasons end in "…".
-    let content = window
+    let said: Vec<Said> = window
         .iter()
-        .map(|e| status_text(app, e).0.chars().count())
+        .map(|e| Said {
+            status: status_text(app, e),
+            provider: provider_text(e),
+        })
+        .collect();
+    let content = said
+        .iter()
+        .map(|s| s.status.0.chars().count())
         .max()
         .unwrap_or(0);
-    let provider_w = window
+    let provider_w = said
         .iter()
-        .map(|e| provider_text(e).chars().count())
+        .map(|s| s.provider.chars().count())
         .max()
         .unwrap_or(0) as u16;
     let others = columns(area.width, name_w, provider_w, 0);
@@ -173,6 +183,7 @@ fn plan<'a>(app: &'a App, area: Rect) -> Plan<'a> {
     let rows = usize::from(inner.height.saturating_sub(1));
     Plan {
         window: window.into_iter().take(rows).collect(),
+        said,
         cols,
         title: format!(" Credentials ({len}) · by {} ", app.sort.as_str()),
         inner,
@@ -199,23 +210,27 @@ impl Plan<'_> {
         app: &'p App,
     ) -> impl Iterator<Item = (usize, Text<'static>, Rect)> + 'p {
         let n = self.cols.len();
-        self.window.iter().enumerate().flat_map(move |(i, e)| {
-            let y = self.inner.y + 1 + i as u16;
-            self.cols.iter().zip(self.rects.iter()).enumerate().map(
-                move |(c, ((col, _, constraint), rect))| {
-                    let text = cell(app, e, *col, constraint_len(*constraint));
-                    (
-                        i * n + c,
-                        text,
-                        Rect {
-                            y,
-                            height: 1,
-                            ..*rect
-                        },
-                    )
-                },
-            )
-        })
+        self.window
+            .iter()
+            .zip(&self.said)
+            .enumerate()
+            .flat_map(move |(i, (e, said))| {
+                let y = self.inner.y + 1 + i as u16;
+                self.cols.iter().zip(self.rects.iter()).enumerate().map(
+                    move |(c, ((col, _, constraint), rect))| {
+                        let text = cell(app, e, said, *col, constraint_len(*constraint));
+                        (
+                            i * n + c,
+                            text,
+                            Rect {
+                                y,
+                                height: 1,
+                                ..*rect
+                            },
+                        )
+                    },
+                )
+            })
     }
 }
 
@@ -406,19 +421,25 @@ fn constraint_len(c: Constraint) -> usize {
     }
 }
 
-fn cell(app: &App, e: &Entry, col: Col, width: usize) -> Text<'static> {
+/// A row's words that also decide the columns' widths.
+struct Said {
+    status: (String, Color),
+    provider: String,
+}
+
+fn cell(app: &App, e: &Entry, said: &Said, col: Col, width: usize) -> Text<'static> {
     let now = app.now;
     match col {
         Col::Name => Text::from(e.row.name.clone()),
         Col::Kind => Text::from(e.row.kind.replace("api_key", "key")),
-        Col::Provider => Text::from(fit(&provider_text(e), width)),
+        Col::Provider => Text::from(fit(&said.provider, width)),
         Col::Zone => {
             let zone = e.zone(now);
             Text::from(Span::styled(zone.as_str(), fg(app.color, zone_color(zone))))
         }
         Col::Status => {
-            let (text, color) = status_text(app, e);
-            Text::from(Span::styled(fit(&text, width), fg(app.color, color)))
+            let (text, color) = &said.status;
+            Text::from(Span::styled(fit(text, width), fg(app.color, *color)))
         }
         Col::Gauge => {
             let life = e.lifetime();
