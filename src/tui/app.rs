@@ -326,6 +326,9 @@ pub struct App {
     /// False when `NO_COLOR` is set: status is told by text and symbol alone.
     pub color: bool,
     pub quit: bool,
+    /// Counts the messages applied other than the tick: while it holds,
+    /// the rows changed only with the clock (see `view::patch`).
+    pub changes: u64,
 }
 
 impl App {
@@ -361,6 +364,7 @@ impl App {
             picked: None,
             color,
             quit: false,
+            changes: 0,
         }
     }
 

@@ -73,18 +73,27 @@ impl Screen {
         self.sent = 0;
         match view::patch(app, &mut self.next, &mut self.memo) {
             Some(damage) => {
-                for rect in damage {
-                    let before = part(&self.shown, rect);
-                    let after = part(&self.next, rect);
-                    let updates = before.diff(&after);
-                    self.sent += updates.len();
-                    out.draw(updates.into_iter())?;
+                // One write for the whole frame: each area's changes
+                // (ratatui's diff, which knows wide characters), then the
+                // terminal's copy brought up to date.
+                let mut updates = Vec::new();
+                for rect in &damage {
+                    let before = part(&self.shown, *rect);
+                    let after = part(&self.next, *rect);
+                    updates.extend(
+                        before
+                            .diff(&after)
+                            .into_iter()
+                            .map(|(x, y, cell)| (x, y, cell.clone())),
+                    );
                     for y in rect.top()..rect.bottom() {
                         let at = self.next.index_of(rect.x, y);
                         let row = at..at + usize::from(rect.width);
                         self.shown.content[row.clone()].clone_from_slice(&self.next.content[row]);
                     }
                 }
+                self.sent = updates.len();
+                out.draw(updates.iter().map(|(x, y, cell)| (*x, *y, cell)))?;
             }
             None => {
                 self.wholes += 1;

@@ -9,6 +9,9 @@ use crate::engine::EngineEvent;
 /// Filtering and counting run here, when rows, filter or clock changed,
 /// so that drawing a frame derives nothing.
 pub fn update(app: &mut App, msg: Msg) -> Option<Task> {
+    if !matches!(msg, Msg::Tick(_)) {
+        app.changes = app.changes.wrapping_add(1);
+    }
     let task = step(app, msg);
     // The table scrolls as little as keeps the selection in view, so a
     // click does not move the rows under the pointer.

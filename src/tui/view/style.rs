@@ -91,6 +91,22 @@ pub const CAP_MARK: &str = "╳";
 /// point drawn as `┃` so that "how close to the 80 % mark" reads at a
 /// glance, and the grant's end as [`CAP_MARK`] when it falls before the
 /// token's own expiry (`cap`, a fraction of the lifetime).
+/// Where a gauge `width` cells wide is filled to, and its refresh mark
+/// and grant cap fall, from the fractions of the lifetime; `None` when it
+/// is too narrow to draw. The gauge is a function of these and its zone.
+pub fn gauge_marks(
+    width: usize,
+    (elapsed, refresh_at, cap): (f64, f64, Option<f64>),
+) -> Option<(usize, usize, Option<usize>)> {
+    if width < 3 {
+        return None;
+    }
+    let filled = ((elapsed * width as f64).round() as usize).min(width);
+    let mark = ((refresh_at * width as f64).round() as usize).min(width - 1);
+    let cap = cap.map(|c| ((c * width as f64).round() as usize).min(width - 1));
+    Some((filled, mark, cap))
+}
+
 pub fn gauge(
     color: bool,
     width: usize,
@@ -100,12 +116,9 @@ pub fn gauge(
     let Some(elapsed) = elapsed else {
         return vec![Span::styled(format!("{:<width$}", "no expiry"), dim(color))];
     };
-    if width < 3 {
+    let Some((filled, mark, cap)) = gauge_marks(width, (elapsed, refresh_at, cap)) else {
         return vec![Span::raw(" ".repeat(width))];
-    }
-    let filled = ((elapsed * width as f64).round() as usize).min(width);
-    let mark = ((refresh_at * width as f64).round() as usize).min(width - 1);
-    let cap = cap.map(|c| ((c * width as f64).round() as usize).min(width - 1));
+    };
     let paint = fg(color, zone_color(zone));
     (0..width)
         .map(|i| {

@@ -26,6 +26,13 @@ enum Col {
     LastRefresh,
 }
 
+impl Col {
+    /// Whether the column's text can change with the clock alone.
+    fn moves_with_clock(self) -> bool {
+        !matches!(self, Col::Name | Col::Kind | Col::Provider)
+    }
+}
+
 /// `name_w` is the longest name shown: when the provider column is there
 /// it takes the slack, otherwise the name does.
 fn columns(
@@ -204,10 +211,12 @@ impl Plan<'_> {
         }
     }
 
-    /// Each cell in view: its slot in the memo, its text and where it goes.
+    /// Each cell in view but those `skip` leaves out (by row and
+    /// column): its slot in the memo, its text and where it goes.
     fn cells<'p>(
         &'p self,
         app: &'p App,
+        skip: impl Fn(usize, Col) -> bool + Copy + 'p,
     ) -> impl Iterator<Item = (usize, Text<'static>, Rect)> + 'p {
         let n = self.cols.len();
         self.window
@@ -216,8 +225,12 @@ impl Plan<'_> {
             .enumerate()
             .flat_map(move |(i, (e, said))| {
                 let y = self.inner.y + 1 + i as u16;
-                self.cols.iter().zip(self.rects.iter()).enumerate().map(
-                    move |(c, ((col, _, constraint), rect))| {
+                self.cols
+                    .iter()
+                    .zip(self.rects.iter())
+                    .enumerate()
+                    .filter(move |(_, ((col, _, _), _))| !skip(i, *col))
+                    .map(move |(c, ((col, _, constraint), rect))| {
                         let text = cell(app, e, said, *col, constraint_len(*constraint));
                         (
                             i * n + c,
@@ -228,9 +241,17 @@ impl Plan<'_> {
                                 ..*rect
                             },
                         )
-                    },
-                )
+                    })
             })
+    }
+
+    /// Remembers which credential each row showed, and as of which
+    /// change to the rows.
+    fn note_rows(&self, app: &App, memo: &mut TableMemo) {
+        memo.names.clear();
+        memo.names
+            .extend(self.window.iter().map(|e| e.name().to_string()));
+        memo.changes = Some(app.changes);
     }
 }
 
@@ -257,7 +278,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, memo: &mut TableMemo) {
         );
     }
     memo.begin(plan.cols.len());
-    for (slot, text, rect) in plan.cells(app) {
+    for (slot, text, rect) in plan.cells(app, |_, _| false) {
         memo.draw(slot, text, rect, buf);
     }
     if let Some(i) = plan.selected {
@@ -276,6 +297,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, memo: &mut TableMemo) {
         buf.set_style(row, highlight(app.color));
     }
     memo.shape = Some(plan.shape(area));
+    memo.keys.clear();
+    plan.note_rows(app, memo);
 }
 
 /// Draws on `buf`, which holds the last frame drawn with `memo`, only the
@@ -288,9 +311,33 @@ pub fn patch(app: &App, buf: &mut Buffer, area: Rect, memo: &mut TableMemo) -> O
         return None;
     }
     memo.begin(plan.cols.len());
+    // Only the clock moved since the last frame (no message but ticks):
+    // a row that shows the same credential shows the same name, kind and
+    // provider, which are not even worked out again.
+    let ticks_only = memo.changes == Some(app.changes);
+    let names = std::mem::take(&mut memo.names);
+    let skip = |i: usize, col: Col| {
+        ticks_only
+            && !col.moves_with_clock()
+            && names.get(i).map(String::as_str) == plan.window.get(i).map(|e| e.name())
+    };
     let mut damage = Vec::new();
-    for (slot, text, rect) in plan.cells(app) {
-        let selected = plan.selected == Some(slot / plan.cols.len());
+    let n = plan.cols.len();
+    // A zone or gauge whose few numbers are what they were is not built.
+    let keys = std::mem::take(&mut memo.keys);
+    let next_keys: Vec<Option<u64>> = (0..plan.window.len() * n)
+        .map(|slot| {
+            let (e, (col, _, constraint)) = (plan.window.get(slot / n)?, plan.cols.get(slot % n)?);
+            clock_key(app, e, *col, constraint_len(*constraint))
+        })
+        .collect();
+    let skip = |i: usize, col: Col| {
+        let slot = i * n + plan.cols.iter().position(|c| c.0 == col).unwrap_or(0);
+        let key = next_keys.get(slot).copied().flatten();
+        skip(i, col) || (key.is_some() && keys.get(slot).copied().flatten() == key)
+    };
+    for (slot, text, rect) in plan.cells(app, skip) {
+        let selected = plan.selected == Some(slot / n);
         if let Some(drawn) = memo.redraw(slot, text, rect, buf) {
             if selected {
                 buf.set_style(drawn, highlight(app.color));
@@ -298,6 +345,8 @@ pub fn patch(app: &App, buf: &mut Buffer, area: Rect, memo: &mut TableMemo) -> O
             damage.push(drawn);
         }
     }
+    memo.keys = next_keys;
+    plan.note_rows(app, memo);
     Some(damage)
 }
 
@@ -329,6 +378,13 @@ pub struct TableMemo {
     /// The shape of the table last drawn whole, while no whole frame has
     /// drawn anything else since.
     shape: Option<Shape>,
+    /// The credential each row showed last frame, and [`App::changes`]
+    /// then.
+    names: Vec<String>,
+    changes: Option<u64>,
+    /// By slot, the numbers a zone or gauge cell was drawn from
+    /// ([`clock_key`]), as of the last patched frame.
+    keys: Vec<Option<u64>>,
     columns: usize,
     slots: Vec<Option<Drawn>>,
     /// Screen cells drawn afresh (not copied) in the last frame.
@@ -418,6 +474,27 @@ fn constraint_len(c: Constraint) -> usize {
     match c {
         Constraint::Length(n) | Constraint::Min(n) => n as usize,
         _ => 0,
+    }
+}
+
+/// The few numbers a zone or gauge cell is drawn from, packed: the same
+/// key, the same text. `None` for the other columns.
+fn clock_key(app: &App, e: &Entry, col: Col, width: usize) -> Option<u64> {
+    let zone = || e.zone(app.now) as u64 | u64::from(app.color) << 7;
+    match col {
+        Col::Zone => Some(zone()),
+        Col::Gauge => {
+            let life = e.lifetime();
+            let Some(elapsed) = life.elapsed_fraction(app.now) else {
+                return Some(1 << 63);
+            };
+            let cap = e.row.refresh_expires_at.and_then(|c| life.position(c));
+            let (filled, mark, cap) =
+                super::style::gauge_marks(width, (elapsed, life.refresh_at, cap))?;
+            let cap = cap.map_or(0, |c| c as u64 + 1);
+            Some(zone() | (filled as u64) << 8 | (mark as u64) << 24 | cap << 40)
+        }
+        _ => None,
     }
 }
 
