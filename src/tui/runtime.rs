@@ -206,19 +206,22 @@ async fn event_loop(
     }
 }
 
-/// Draws what changed since the last frame, at the terminal's size now.
+/// Draws what changed since the last frame, at the terminal's size as
+/// the last resize event told it. Asking the terminal instead costs an
+/// open of /dev/tty, an ioctl and a close per frame (crossterm's `size`).
 fn draw(
     terminal: &mut ratatui::DefaultTerminal,
     screen: &mut Screen,
     app: &App,
 ) -> Result<(), DashboardError> {
-    let size = terminal.size().map_err(DashboardError::Draw)?;
+    let area = if app.frame.is_empty() {
+        let size = terminal.size().map_err(DashboardError::Draw)?;
+        Rect::new(0, 0, size.width, size.height)
+    } else {
+        app.frame
+    };
     screen
-        .draw(
-            app,
-            Rect::new(0, 0, size.width, size.height),
-            terminal.backend_mut(),
-        )
+        .draw(app, area, terminal.backend_mut())
         .map_err(DashboardError::Draw)
 }
 
