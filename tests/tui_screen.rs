@@ -5,17 +5,16 @@
 //! overlay and another view. And a tick must send the terminal the
 //! countdowns, not the screen.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, TestBackend};
 use ratatui::layout::Rect;
 
+use crate::support;
 use credtop::engine::lane::LaneState;
 use credtop::model::{Credential, FailureKind, Kind, Secret, Source};
-use credtop::tui::{App, EngineState, Entry, Msg, Screen, update, view};
+use credtop::tui::{App, Entry, Msg, Screen, update, view};
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 9, 26, 53).unwrap()
@@ -51,18 +50,8 @@ fn entry(c: &Credential, now: DateTime<Utc>, lane: Option<&LaneState>) -> Entry 
 }
 
 fn app(n: i64) -> App {
-    let mut app = App::new(start(), "/home/demo/.agent".into(), true);
-    app.engine = EngineState::Running { lanes: n as usize };
     let entries = (0..n).map(|i| entry(&cred(i), start(), None)).collect();
-    update(
-        &mut app,
-        Msg::Loaded {
-            entries,
-            problems: vec![],
-            dependents: HashMap::new(),
-        },
-    );
-    app
+    support::dashboard::loaded(start(), entries, true)
 }
 
 fn key(app: &mut App, code: KeyCode) {

@@ -2,19 +2,16 @@
 //! and compared with its reviewed snapshot under `tests/snapshots/`.
 //! Each drawing is also searched for the secrets it was built from.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use crate::support;
 use credtop::audit::{Actor, AuditRead, AuditRecord, Event, Outcome};
 use credtop::engine::lane::LaneState;
 use credtop::model::{Credential, FailureKind, Kind, Secret, Source};
-use credtop::tui::{
-    Activity, App, Attempt, EngineState, Entry, Msg, Overlay, Reader, update, view,
-};
+use credtop::tui::{Activity, App, Attempt, Entry, Msg, Overlay, Reader, update, view};
 
 const CANARY: &str = "canary-7f3a";
 
@@ -116,19 +113,7 @@ fn attempt(ago: Duration, ok: bool, ms: u64, note: &str) -> Attempt {
 }
 
 fn app(entries: Vec<Entry>) -> App {
-    let mut app = App::new(now(), "/home/demo/.agent".into(), true);
-    app.engine = EngineState::Running {
-        lanes: entries.len(),
-    };
-    update(
-        &mut app,
-        Msg::Loaded {
-            entries,
-            problems: vec![],
-            dependents: HashMap::new(),
-        },
-    );
-    app
+    support::dashboard::loaded(now(), entries, true)
 }
 
 fn keys(app: &mut App, keys: &str) {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod authserver;
+pub mod dashboard;
 pub mod etcd;
 pub mod fixtures;
 pub mod mcpserver;
