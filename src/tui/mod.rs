@@ -40,4 +40,4 @@ pub use screen::Screen;
 pub use sort::SortKey;
 pub use timeline::{Lane, Mark, MarkKind, Picked, TimelinePane, Window};
 pub use update::update;
-pub use view::{FrameMemo, view, view_with};
+pub use view::view;

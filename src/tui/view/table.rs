@@ -211,7 +211,7 @@ impl Plan<'_> {
         }
     }
 
-    /// Each cell in view but those `skip` leaves out (by row and
+    /// Each cell in view but those `skip` leaves out (by slot and
     /// column): its slot in the memo, its text and where it goes.
     fn cells<'p>(
         &'p self,
@@ -229,7 +229,7 @@ impl Plan<'_> {
                     .iter()
                     .zip(self.rects.iter())
                     .enumerate()
-                    .filter(move |(_, ((col, _, _), _))| !skip(i, *col))
+                    .filter(move |(c, ((col, _, _), _))| !skip(i * n + c, *col))
                     .map(move |(c, ((col, _, constraint), rect))| {
                         let text = cell(app, e, said, *col, constraint_len(*constraint));
                         (
@@ -316,12 +316,6 @@ pub fn patch(app: &App, buf: &mut Buffer, area: Rect, memo: &mut TableMemo) -> O
     // provider, which are not even worked out again.
     let ticks_only = memo.changes == Some(app.changes);
     let names = std::mem::take(&mut memo.names);
-    let skip = |i: usize, col: Col| {
-        ticks_only
-            && !col.moves_with_clock()
-            && names.get(i).map(String::as_str) == plan.window.get(i).map(|e| e.name())
-    };
-    let mut damage = Vec::new();
     let n = plan.cols.len();
     // A zone or gauge whose few numbers are what they were is not built.
     let keys = std::mem::take(&mut memo.keys);
@@ -331,11 +325,14 @@ pub fn patch(app: &App, buf: &mut Buffer, area: Rect, memo: &mut TableMemo) -> O
             clock_key(app, e, *col, constraint_len(*constraint))
         })
         .collect();
-    let skip = |i: usize, col: Col| {
-        let slot = i * n + plan.cols.iter().position(|c| c.0 == col).unwrap_or(0);
+    let skip = |slot: usize, col: Col| {
+        let i = slot / n;
+        let same_row = names.get(i).map(String::as_str) == plan.window.get(i).map(|e| e.name());
         let key = next_keys.get(slot).copied().flatten();
-        skip(i, col) || (key.is_some() && keys.get(slot).copied().flatten() == key)
+        (ticks_only && !col.moves_with_clock() && same_row)
+            || (key.is_some() && keys.get(slot).copied().flatten() == key)
     };
+    let mut damage = Vec::new();
     for (slot, text, rect) in plan.cells(app, skip) {
         let selected = plan.selected == Some(slot / n);
         if let Some(drawn) = memo.redraw(slot, text, rect, buf) {
@@ -367,8 +364,7 @@ fn highlight(color: bool) -> Style {
 /// column: a cell whose text and width are what they were is copied, not
 /// drawn again. On the one-second tick that is every cell but the
 /// countdowns, so the table costs what changed rather than the whole
-/// screen (in benches/dashboard_frame.rs, about a fifth of a full draw
-/// with 200 credentials at 160x50).
+/// screen ([`patch`]).
 ///
 /// Copying is exact: a cell's cells are a function of its text and width
 /// alone, drawn on a cleared buffer (ratatui clears before every frame),
@@ -387,8 +383,6 @@ pub struct TableMemo {
     keys: Vec<Option<u64>>,
     columns: usize,
     slots: Vec<Option<Drawn>>,
-    /// Screen cells drawn afresh (not copied) in the last frame.
-    drawn: usize,
 }
 
 struct Drawn {
@@ -397,17 +391,11 @@ struct Drawn {
 }
 
 impl TableMemo {
-    /// Screen cells the last frame drew afresh; copied ones not counted.
-    pub fn drawn(&self) -> usize {
-        self.drawn
-    }
-
     fn begin(&mut self, columns: usize) {
         if columns != self.columns {
             self.slots.clear();
             self.columns = columns;
         }
-        self.drawn = 0;
     }
 
     /// Like [`TableMemo::draw`] on a buffer that already holds the last
@@ -455,7 +443,6 @@ impl TableMemo {
             return;
         }
         (&text).render(area, buf);
-        self.drawn += span.len();
         self.slots[slot] = Some(Drawn {
             cells: buf.content[span].to_vec(),
             text,
