@@ -73,10 +73,12 @@ pub fn scan_tail(
         .iter()
         .map(|e| format!("\"{}\"", e.as_str()))
         .collect();
+    let finders: Vec<memchr::memmem::Finder<'_>> = needles
+        .iter()
+        .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+        .collect();
     tail_lines(log, max_bytes, |line| {
-        let wanted = needles
-            .iter()
-            .any(|n| line.windows(n.len()).any(|w| w == n.as_bytes()));
+        let wanted = finders.iter().any(|f| f.find(line).is_some());
         if let Some(r) = wanted
             .then(|| serde_json::from_slice::<AuditRecord>(line).ok())
             .flatten()

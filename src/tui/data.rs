@@ -114,30 +114,37 @@ pub(super) fn history(home: &Path, name: &str) -> Vec<Attempt> {
         .collect()
 }
 
-/// Recent `secret_read` records, newest first, by credential.
+/// Recent `secret_read` records, newest first, by credential. Only the
+/// trail's `secret_read` lines are parsed: the others (most of a busy
+/// trail) are skipped by a byte search, so a re-read after each engine
+/// event costs little more than reading the tail.
 pub(super) fn readers(home: &Path) -> HashMap<String, Vec<Reader>> {
     let mut by_name: HashMap<String, Vec<Reader>> = HashMap::new();
-    let Ok(read) = crate::audit::read_tail(&AuditLog::new(home), None, READERS_TAIL_BYTES) else {
-        return by_name;
-    };
-    for r in read.records.into_iter().rev() {
-        let (Event::SecretRead, Some(name)) = (r.event, r.credential) else {
-            continue;
-        };
+    let log = AuditLog::new(home);
+    let scanned = crate::audit::scan_tail(&log, READERS_TAIL_BYTES, &[Event::SecretRead], |r| {
+        let Some(name) = r.credential else { return };
+        let caller = r.caller.unwrap_or(crate::audit::Caller {
+            pid: r.pid,
+            comm: None,
+            cwd: None,
+        });
         let list = by_name.entry(name).or_default();
-        if list.len() < READERS_LEN {
-            let caller = r.caller.unwrap_or(crate::audit::Caller {
-                pid: r.pid,
-                comm: None,
-                cwd: None,
-            });
-            list.push(Reader {
-                at: r.ts,
-                pid: caller.pid,
-                comm: caller.comm,
-                task: r.task,
-            });
+        // Oldest first here: the last READERS_LEN are kept.
+        if list.len() == READERS_LEN {
+            list.remove(0);
         }
+        list.push(Reader {
+            at: r.ts,
+            pid: caller.pid,
+            comm: caller.comm,
+            task: r.task,
+        });
+    });
+    if scanned.is_err() {
+        return HashMap::new();
+    }
+    for list in by_name.values_mut() {
+        list.reverse();
     }
     by_name
 }
