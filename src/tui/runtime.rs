@@ -151,7 +151,7 @@ async fn event_loop(
     mut results: mpsc::UnboundedReceiver<Msg>,
 ) -> Result<(), DashboardError> {
     let mut signals = StopSignals::install().map_err(DashboardError::Signals)?;
-    let mut input = EventStream::new();
+    let mut input = Input::start();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut engine_open = true;
@@ -164,7 +164,7 @@ async fn event_loop(
     draw(terminal, &mut screen, app)?;
     loop {
         let msg = tokio::select! {
-            event = input.next() => match event {
+            event = input.events.recv() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(Rect::new(0, 0, w, h)),
                 Some(Ok(Event::Mouse(m))) if super::mouse::wanted(&m) => Msg::Mouse(m),
@@ -203,6 +203,39 @@ async fn event_loop(
         if app.loaded && engine_at.is_none() {
             engine_at = Some(tokio::time::Instant::now() + ENGINE_START_AFTER);
         }
+    }
+}
+
+/// The terminal's input, read by a task of its own and passed on. Polled
+/// from the loop's `select!` instead, crossterm's stream would be asked
+/// for input at every message the loop takes (engine events, ticks), and
+/// each ask spins on the lock its reader thread holds while it waits:
+/// under churn, about 17 `sched_yield` calls a second for nothing.
+struct Input {
+    events: mpsc::UnboundedReceiver<std::io::Result<Event>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Input {
+    fn start() -> Input {
+        let (tx, events) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let mut stream = EventStream::new();
+            while let Some(event) = stream.next().await {
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Input { events, task }
+    }
+}
+
+impl Drop for Input {
+    /// Dropping the stream stops crossterm's reader thread.
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
