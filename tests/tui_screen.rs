@@ -12,9 +12,10 @@ use ratatui::backend::{Backend, TestBackend};
 use ratatui::layout::Rect;
 
 use crate::support;
+use credtop::engine::EngineEvent;
 use credtop::engine::lane::LaneState;
 use credtop::model::{Credential, FailureKind, Kind, Secret, Source};
-use credtop::tui::{App, Entry, Msg, Screen, update, view};
+use credtop::tui::{App, Attempt, Entry, Msg, Screen, update, view};
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 9, 26, 53).unwrap()
@@ -219,4 +220,71 @@ fn a_frame_with_nothing_changed_sends_nothing() {
     let mut run = Run::new(120, 30);
     run.frame(&app, "the first frame");
     assert_eq!(run.frame(&app, "the same state again"), 0);
+}
+
+/// A status can change while nothing else does: an outcome shown, then
+/// gone by the clock alone. Those frames are patched (the widest status,
+/// a row that cannot refresh, holds the column's width; the header's
+/// counts hold),
+/// and must still redraw the status.
+#[test]
+fn a_status_that_changes_alone_is_patched_right() {
+    let far = |i: i64| Credential {
+        expires_at: Some(start() + Duration::hours(5) + Duration::minutes(i)),
+        created_at: start() - Duration::minutes(10),
+        ..cred(i * 5 + 1)
+    };
+    let creds: Vec<Credential> = (0..8).map(far).collect();
+    let entries = creds
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut e = entry(c, start(), None);
+            if i == 0 {
+                // The widest status, whatever the others say.
+                e.row.cannot_refresh =
+                    Some("no provider 'vendor1' configured, nor any like it".into());
+            }
+            // "REFRESHED 50s ago" moves with the clock too.
+            e.history = vec![Attempt {
+                at: start() - Duration::seconds(50 + i as i64),
+                ok: true,
+                latency_ms: Some(40),
+                note: "engine".into(),
+            }];
+            e
+        })
+        .collect();
+    let mut app = support::dashboard::loaded(start(), entries, true);
+    let mut run = Run::new(160, 30);
+    run.frame(&app, "the first frame");
+    tick(&mut app, 1);
+    run.frame(&app, "a tick");
+    let wholes = run.screen.whole_frames();
+    let name = creds[3].name.clone();
+    update(
+        &mut app,
+        Msg::Engine(EngineEvent::RefreshSucceeded {
+            name: name.clone(),
+            latency: std::time::Duration::from_millis(42),
+            expires_at: None,
+        }),
+    );
+    run.frame(&app, "an outcome shown");
+    for y in 0..8 {
+        let b = run.screen.shown();
+        let l: String = (0..160).map(|x| b[(x, y)].symbol().to_string()).collect();
+        eprintln!("{l}");
+    }
+    tick(&mut app, 1);
+    run.frame(&app, "a tick with the outcome");
+    tick(&mut app, 20);
+    run.frame(&app, "the outcome gone with the clock");
+    tick(&mut app, 1);
+    run.frame(&app, "a tick after");
+    assert_eq!(
+        run.screen.whole_frames(),
+        wholes,
+        "these frames are all patched, or this test checks nothing"
+    );
 }

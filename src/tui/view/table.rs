@@ -317,20 +317,22 @@ pub fn patch(app: &App, buf: &mut Buffer, area: Rect, memo: &mut TableMemo) -> O
     let ticks_only = memo.changes == Some(app.changes);
     let names = std::mem::take(&mut memo.names);
     let n = plan.cols.len();
-    // A zone or gauge whose few numbers are what they were is not built.
+    // A cell that moves with the clock and whose key is what it was is
+    // not built, compared or drawn.
     let keys = std::mem::take(&mut memo.keys);
-    let next_keys: Vec<Option<u64>> = (0..plan.window.len() * n)
+    let next_keys: Vec<Option<Key>> = (0..plan.window.len() * n)
         .map(|slot| {
             let (e, (col, _, constraint)) = (plan.window.get(slot / n)?, plan.cols.get(slot % n)?);
-            clock_key(app, e, *col, constraint_len(*constraint))
+            let said = plan.said.get(slot / n)?;
+            clock_key(app, e, said, *col, constraint_len(*constraint))
         })
         .collect();
     let skip = |slot: usize, col: Col| {
         let i = slot / n;
         let same_row = names.get(i).map(String::as_str) == plan.window.get(i).map(|e| e.name());
-        let key = next_keys.get(slot).copied().flatten();
+        let key = next_keys.get(slot).and_then(Option::as_ref);
         (ticks_only && !col.moves_with_clock() && same_row)
-            || (key.is_some() && keys.get(slot).copied().flatten() == key)
+            || (key.is_some() && keys.get(slot).and_then(Option::as_ref) == key)
     };
     let mut damage = Vec::new();
     for (slot, text, rect) in plan.cells(app, skip) {
@@ -378,9 +380,9 @@ pub struct TableMemo {
     /// then.
     names: Vec<String>,
     changes: Option<u64>,
-    /// By slot, the numbers a zone or gauge cell was drawn from
+    /// By slot, what a cell that moves with the clock was drawn from
     /// ([`clock_key`]), as of the last patched frame.
-    keys: Vec<Option<u64>>,
+    keys: Vec<Option<Key>>,
     columns: usize,
     slots: Vec<Option<Drawn>>,
 }
@@ -464,24 +466,43 @@ fn constraint_len(c: Constraint) -> usize {
     }
 }
 
-/// The few numbers a zone or gauge cell is drawn from, packed: the same
-/// key, the same text. `None` for the other columns.
-fn clock_key(app: &App, e: &Entry, col: Col, width: usize) -> Option<u64> {
+/// What a cell that moves with the clock is drawn from, in full: the
+/// same key, the same cells (its width is the shape's, which a patched
+/// frame keeps). A zone or gauge is a few numbers packed; the status is
+/// the row's words, already worked out for the columns' widths; the
+/// times are their text, a dozen characters. Comparing these costs a
+/// fraction of building the cell's `Text` and comparing that, which is
+/// what a cell without a key costs every frame.
+#[derive(PartialEq)]
+enum Key {
+    Marks(u64),
+    Words(String, Style),
+}
+
+fn clock_key(app: &App, e: &Entry, said: &Said, col: Col, width: usize) -> Option<Key> {
     let zone = || e.zone(app.now) as u64 | u64::from(app.color) << 7;
     match col {
-        Col::Zone => Some(zone()),
+        Col::Zone => Some(Key::Marks(zone())),
         Col::Gauge => {
             let life = e.lifetime();
             let Some(elapsed) = life.elapsed_fraction(app.now) else {
-                return Some(1 << 63);
+                return Some(Key::Marks(1 << 63));
             };
             let cap = e.row.refresh_expires_at.and_then(|c| life.position(c));
             let (filled, mark, cap) =
                 super::style::gauge_marks(width, (elapsed, life.refresh_at, cap))?;
             let cap = cap.map_or(0, |c| c as u64 + 1);
-            Some(zone() | (filled as u64) << 8 | (mark as u64) << 24 | cap << 40)
+            Some(Key::Marks(
+                zone() | (filled as u64) << 8 | (mark as u64) << 24 | cap << 40,
+            ))
         }
-        _ => None,
+        Col::Status => {
+            let (text, color) = &said.status;
+            Some(Key::Words(text.clone(), fg(app.color, *color)))
+        }
+        Col::Expires => Some(Key::Words(expiry_text(e, app.now), Style::default())),
+        Col::LastRefresh => Some(Key::Words(last_refresh_text(e, app.now), dim(app.color))),
+        Col::Name | Col::Kind | Col::Provider => None,
     }
 }
 
@@ -516,13 +537,15 @@ fn cell(app: &App, e: &Entry, said: &Said, col: Col, width: usize) -> Text<'stat
             )))
         }
         Col::Expires => Text::from(fit(&expiry_text(e, now), width)),
-        Col::LastRefresh => Text::from(Span::styled(
-            e.last_refresh()
-                .map(|a| format!("{} ago", human_duration(now - a.at)))
-                .unwrap_or_else(|| "never".into()),
-            dim(app.color),
-        )),
+        Col::LastRefresh => Text::from(Span::styled(last_refresh_text(e, now), dim(app.color))),
     }
+}
+
+/// "3m 10s ago", or "never".
+fn last_refresh_text(e: &Entry, now: chrono::DateTime<chrono::Utc>) -> String {
+    e.last_refresh()
+        .map(|a| format!("{} ago", human_duration(now - a.at)))
+        .unwrap_or_else(|| "never".into())
 }
 
 /// "github/alice", "anthropic/alice (via claude)".
@@ -540,13 +563,10 @@ fn provider_text(e: &Entry) -> String {
 
 /// The symbol and word a row's status is told with, and counted under in
 /// the header: progress while an action runs, else the status.
-pub fn shown_status(app: &App, e: &Entry) -> (&'static str, String, Color) {
+pub fn shown_status<'a>(app: &'a App, e: &Entry) -> (&'static str, &'a str, Color) {
     match app.activity_of(e.name()) {
-        Some(Activity::Busy(what)) => ("↻", what.trim_end_matches('…').to_string(), Color::Cyan),
-        _ => {
-            let (sym, word, color) = status_label(e.status(app.now), e.paused);
-            (sym, word.to_string(), color)
-        }
+        Some(Activity::Busy(what)) => ("↻", what.trim_end_matches('…'), Color::Cyan),
+        _ => status_label(e.status(app.now), e.paused),
     }
 }
 
