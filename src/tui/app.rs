@@ -161,32 +161,6 @@ impl Entry {
     }
 }
 
-/// The buckets the header counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum StatusGroup {
-    Ok,
-    Danger,
-    Expired,
-    Revoked,
-    Paused,
-    Failing,
-}
-
-impl StatusGroup {
-    pub fn of(entry: &Entry, now: DateTime<Utc>) -> StatusGroup {
-        if entry.paused {
-            return StatusGroup::Paused;
-        }
-        match entry.status(now) {
-            Status::Healthy | Status::Refreshing => StatusGroup::Ok,
-            Status::Danger => StatusGroup::Danger,
-            Status::Expired | Status::NeedsLogin => StatusGroup::Expired,
-            Status::Revoked => StatusGroup::Revoked,
-            _ => StatusGroup::Failing,
-        }
-    }
-}
-
 /// What is happening to one credential because of an action or the engine.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Activity {
@@ -301,10 +275,8 @@ pub struct App {
     /// until then.
     pub frame: ratatui::layout::Rect,
     /// Derived in `update` when the rows, the filter or the clock change,
-    /// never per frame: the indices of the rows the filter lets through,
-    /// and the header's counts.
+    /// never per frame: the indices of the rows the filter lets through.
     pub(super) visible_rows: Vec<usize>,
-    pub(super) counts: HashMap<StatusGroup, usize>,
     /// The longest name among the visible rows, in characters.
     pub(super) name_width: usize,
     pub show_detail: bool,
@@ -349,7 +321,6 @@ impl App {
             table_top: 0,
             frame: Default::default(),
             visible_rows: Vec::new(),
-            counts: HashMap::new(),
             name_width: 0,
             show_detail: false,
             filter: Input::default(),
@@ -395,8 +366,9 @@ impl App {
         self.visible_entry(self.selected)
     }
 
-    /// Filters the rows and counts the header's groups again: after the
-    /// rows, the filter or the clock changed.
+    /// Filters the rows again: after the rows, the filter or the clock
+    /// changed. (The header counts the words the rows show as it
+    /// draws them, so the two cannot disagree.)
     pub fn derive(&mut self) {
         let needle = self.filter.value().trim();
         let now = self.now;
@@ -414,10 +386,6 @@ impl App {
             .map(|e| e.name().chars().count())
             .max()
             .unwrap_or(0);
-        self.counts.clear();
-        for e in &self.entries {
-            *self.counts.entry(StatusGroup::of(e, now)).or_default() += 1;
-        }
     }
 
     /// The outcome or progress to show on `name`'s row, while it is fresh.
@@ -430,9 +398,5 @@ impl App {
 
     pub fn dependents_of(&self, name: &str) -> &[String] {
         self.dependents.get(name).map_or(&[], Vec::as_slice)
-    }
-
-    pub fn count(&self, group: StatusGroup) -> usize {
-        self.counts.get(&group).copied().unwrap_or(0)
     }
 }

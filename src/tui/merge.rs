@@ -120,7 +120,6 @@ mod tests {
         assert_eq!(app.selected_entry().map(Entry::name), Some("c"));
         reread(&mut app, "a", None);
         assert_eq!(app.visible_len(), 3);
-        assert_eq!(app.count(super::super::StatusGroup::Ok), 3);
         // Other tools' rows are replaced as a set; credtop's stay.
         let msg = Msg::Discovered {
             entries: vec![found("y"), found("b")],

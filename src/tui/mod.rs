@@ -30,7 +30,6 @@ mod view;
 
 pub use app::{
     Activity, App, Attempt, AuditPane, EngineState, Entry, Mode, Notice, Overlay, Reader,
-    StatusGroup,
 };
 pub use data::{Hooks, load_entries};
 pub use error::DashboardError;

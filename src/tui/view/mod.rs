@@ -243,8 +243,7 @@ pub(crate) fn table_top(app: &App) -> Option<usize> {
 fn header_line(app: &App, width: u16) -> Line<'static> {
     let c = app.color;
     let mut spans = vec![Span::styled(" credtop ", bold())];
-    let mut counts: Vec<(&str, String, Color, usize)> =
-        vec![("✓", "ok".to_string(), Color::Green, 0)];
+    let mut counts: Vec<(&str, &str, Color, usize)> = vec![("✓", "ok", Color::Green, 0)];
     for e in &app.entries {
         let (sym, word, color) = table::shown_status(app, e);
         match counts.iter_mut().find(|(_, w, _, _)| *w == word) {
