@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The dashboard's idle cost, the number that matters for a tool kept open
 # all day in a tmux pane:
-#  1. idle CPU with 200 credentials over SECONDS (default 60), measured as
-#     utime+stime from /proc/PID/stat before and after, side by side with
-#     htop running in the same tmux server for the same time;
+#  1. idle CPU with 200 credentials over SECONDS (default 60), side by
+#     side with htop running in the same tmux server for the same time;
 #  2. first-frame time with 1,000 credentials: from spawning the pane
 #     until capture-pane shows the full table, the median of FIRST_RUNS
 #     (default 5) spawns. The pane is polled back to back (one
@@ -17,8 +16,16 @@
 #     no provider configured (benches/churn_home.py), so that every one
 #     entering its danger zone is an engine event, beside htop likewise.
 #
+# CPU is the processes' task clock, every thread's time on a CPU to the
+# nanosecond, threads that came and went included (`perf stat -e
+# task-clock -p PID`), for both processes at once. Without perf it is
+# utime+stime from /proc/PID/stat, in clock ticks of 10 ms: over a
+# minute both processes spend a dozen ticks, so that clock alone moves
+# the ratio by a third from run to run.
+#
 # Usage: [FIRST_RUNS=N] benches/dashboard_idle.sh [SECONDS]
-# Needs tmux, python3, htop. Uses CREDTOP_BIN, else builds --release.
+# Needs tmux, python3, htop; perf (linux-perf) for the fine clock. Uses
+# CREDTOP_BIN, else builds --release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -98,6 +105,24 @@ tm kill-session -t big
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
+clock="task clock (perf stat)"
+perf stat -x, -e task-clock -o /dev/null true 2>/dev/null || clock="clock ticks (no perf)"
+
+# The CPU time of processes A and B over SECONDS, side by side: "a_ms b_ms".
+side_by_side() {
+  local a=$1 b=$2 a0 b0
+  if [[ $clock == task* ]]; then
+    perf stat -x, -e task-clock -p "$a" -o "$work/a.csv" sleep "$seconds" &
+    perf stat -x, -e task-clock -p "$b" -o "$work/b.csv" sleep "$seconds"
+    wait
+    ms() { awk -F, '$3 ~ /task-clock/ { printf "%.1f", $1 }' "$1"; }
+    echo "$(ms "$work/a.csv") $(ms "$work/b.csv")"
+  else
+    a0=$(ticks "$a") b0=$(ticks "$b")
+    sleep "$seconds"
+    echo "$((($(ticks "$a") - a0) * 1000 / hz)) $((($(ticks "$b") - b0) * 1000 / hz))"
+  fi
+}
 
 # 200 OAuth credentials churning (no provider: each refresh fails and
 # pauses its lane), beside htop, for SECONDS.
@@ -107,9 +132,9 @@ wait_for churn "Credentials (200)" "$(now_us)" >/dev/null
 sleep 3
 churn_pid=$(tm display-message -p -t churn '#{pane_pid}')
 top2_pid=$(tm display-message -p -t top2 '#{pane_pid}')
-c0=$(ticks "$churn_pid") h0=$(ticks "$top2_pid") e0=$(wc -l <"$work/churn/audit.jsonl")
-sleep "$seconds"
-c1=$(ticks "$churn_pid") h1=$(ticks "$top2_pid") e1=$(wc -l <"$work/churn/audit.jsonl")
+e0=$(wc -l <"$work/churn/audit.jsonl")
+read -r churn_ms top2_ms < <(side_by_side "$churn_pid" "$top2_pid")
+e1=$(wc -l <"$work/churn/audit.jsonl")
 tm kill-session -t churn
 tm kill-session -t top2
 
@@ -121,16 +146,16 @@ sleep 3 # the engine's first pass (loaded, warnings) is not idle time
 
 dash_pid=$(tm display-message -p -t dash '#{pane_pid}')
 top_pid=$(tm display-message -p -t top '#{pane_pid}')
-d0=$(ticks "$dash_pid") t0=$(ticks "$top_pid")
-sleep "$seconds"
-d1=$(ticks "$dash_pid") t1=$(ticks "$top_pid")
+read -r dash_ms top_ms < <(side_by_side "$dash_pid" "$top_pid")
 
-pct() { awk -v t="$1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.3f", t / hz / s * 100 }'; }
-printf '%-28s %10s %12s %10s\n' "process (${seconds}s idle)" "cpu ticks" "cpu %" "rss KiB"
-printf '%-28s %10s %12s %10s\n' "credtop, 200 credentials" $((d1 - d0)) "$(pct $((d1 - d0)))" "$(rss "$dash_pid")"
-printf '%-28s %10s %12s %10s\n' "htop -d 10 (1 s refresh)" $((t1 - t0)) "$(pct $((t1 - t0)))" "$(rss "$top_pid")"
-printf '%-28s %10s %12s\n' "credtop, 200 churning" $((c1 - c0)) "$(pct $((c1 - c0)))"
-printf '%-28s %10s %12s\n' "htop beside it" $((h1 - h0)) "$(pct $((h1 - h0)))"
+pct() { awk -v ms="$1" -v s="$seconds" 'BEGIN { printf "%.3f", ms / 10 / s }'; }
+times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b }'; }
+echo "CPU: $clock over ${seconds}s"
+printf '%-28s %10s %10s %10s %10s\n' "process" "cpu ms" "cpu %" "vs htop" "rss KiB"
+printf '%-28s %10s %10s %10s %10s\n' "credtop, 200 idle" "$dash_ms" "$(pct "$dash_ms")" "$(times "$dash_ms" "$top_ms")" "$(rss "$dash_pid")"
+printf '%-28s %10s %10s %10s %10s\n' "htop -d 10 beside it" "$top_ms" "$(pct "$top_ms")" "" "$(rss "$top_pid")"
+printf '%-28s %10s %10s %10s\n' "credtop, 200 churning" "$churn_ms" "$(pct "$churn_ms")" "$(times "$churn_ms" "$top2_ms")"
+printf '%-28s %10s %10s\n' "htop -d 10 beside it" "$top2_ms" "$(pct "$top2_ms")"
 echo "churn: $((e1 - e0)) audit records written by the engine in ${seconds}s"
 runs=${FIRST_RUNS:-5}
 echo "first frame, 1000 credentials: ${first_ms} ms (median of $runs spawns to full table in capture-pane; fastest ${first_min} ms; floor ${floor_ms} ms)"
